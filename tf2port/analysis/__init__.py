@@ -1,0 +1,1 @@
+"""Static analysis shared by lint and fix: which names mean TensorFlow, and where."""

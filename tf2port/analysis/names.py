@@ -1,0 +1,259 @@
+"""Resolve every reference in a module to a qualified TensorFlow name.
+
+One walk over the stdlib ``ast``: imports bind local names to module paths
+(``import tensorflow.compat.v1 as tf`` binds ``tf`` to ``tensorflow.compat.v1``),
+function scopes that rebind a name shadow the import, and every maximal
+attribute chain rooted at a TF binding becomes a :class:`Reference` whose
+``name`` is the TF1 API spelling (``tf.placeholder``), whatever the local alias.
+
+Rules and fix passes speak only these qualified names, never local spellings.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+TF_MODULES = ("tensorflow", "tf_slim")
+# Method names whose calls matter to rules even though the receiver's type is unknown.
+INTERESTING_METHODS = frozenset({
+    "run", "eval", "minimize", "compute_gradients", "apply_gradients",
+    "make_one_shot_iterator", "make_initializable_iterator", "get_next",
+})
+
+
+def qualify(module_path: str) -> str | None:
+    """Map an absolute module path to the TF1 API spelling, or None when it is not TF1 API.
+
+    >>> qualify("tensorflow.compat.v1.placeholder")
+    'tf.placeholder'
+    """
+    parts = module_path.split(".")
+    if parts[0] == "tf_slim":
+        return ".".join(["tf", "contrib", "slim", *parts[1:]])
+    if parts[0] != "tensorflow":
+        return None
+    rest = parts[1:]
+    while rest[:2] == ["compat", "v1"]:
+        rest = rest[2:]
+    if rest[:2] == ["compat", "v2"] or rest[:1] == ["python"]:
+        return None  # already TF2 spelling, or private modules we do not judge
+    return ".".join(["tf", *rest])
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A local name bound by an import to a TF module path."""
+
+    local: str
+    module_path: str  # e.g. "tensorflow.compat.v1"
+    node: ast.stmt
+
+
+@dataclass
+class Reference:
+    """A use of a TF API: ``name`` is qualified, ``node`` the outermost chain node."""
+
+    name: str  # "tf.nn.rnn_cell.LSTMCell"
+    spelling: str  # as written: "tf.compat.v1.nn.rnn_cell.LSTMCell"
+    node: ast.expr
+    binding: Binding
+    call: ast.Call | None = None  # set when the reference is the callee of a call
+    parent_call: ast.Call | None = None  # set when the reference is the receiver of a method call
+
+
+@dataclass
+class MethodCall:
+    """``<anything>.method(...)`` for a method in :data:`INTERESTING_METHODS`."""
+
+    method: str
+    call: ast.Call
+    receiver: ast.expr
+
+
+@dataclass
+class ModuleInfo:
+    """Everything rules need about one module, computed in a single walk."""
+
+    tree: ast.Module
+    bindings: list[Binding] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    method_calls: list[MethodCall] = field(default_factory=list)
+    calls_with_keyword: dict[str, list[ast.Call]] = field(default_factory=dict)
+    tf_imports: list[tuple[ast.stmt, str]] = field(default_factory=list)  # (node, module path)
+
+    @property
+    def uses_tensorflow(self) -> bool:
+        return bool(self.tf_imports)
+
+
+def _import_bindings(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name.split(".")[0] not in TF_MODULES:
+                continue
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:  # `import tensorflow.compat.v1` binds `tensorflow`
+                yield alias.name.split(".")[0], alias.name.split(".")[0]
+    elif node.module and node.level == 0 and node.module.split(".")[0] in TF_MODULES:
+        for alias in node.names:
+            if alias.name != "*":
+                yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+
+
+def _assigned_names(target: ast.AST, out: set[str]) -> None:
+    for sub in ast.walk(target):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            out.add(sub.id)
+
+
+def _local_names(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    """Names a function binds itself (params, assignments, defs), which shadow module names."""
+    names: set[str] = set()
+    args = func.args
+    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+        if arg is not None:
+            names.add(arg.arg)
+    if isinstance(func, ast.Lambda):
+        return names
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue  # nested scopes are handled when the walk reaches them
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.difference_update(node.names)
+            continue
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+class _Walker:
+    """The single walk: scope stack of bindings, collecting references and calls."""
+
+    def __init__(self, info: ModuleInfo) -> None:
+        self.info = info
+        self.scopes: list[dict[str, Binding | None]] = [{}]
+
+    def lookup(self, name: str) -> Binding | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def walk(self, node: ast.AST) -> None:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is not None:
+            method(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.walk(child)
+
+    # --- scopes and bindings -------------------------------------------------
+    def _bind_imports(self, node: ast.Import | ast.ImportFrom) -> None:
+        scope = self.scopes[-1]
+        bound = dict(_import_bindings(node))
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            if local in bound:
+                binding = Binding(local, bound[local], node)
+                scope[local] = binding
+                self.info.bindings.append(binding)
+            elif local != "*":
+                scope[local] = None  # a non-TF import shadows an outer TF name
+        if bound:
+            for path in dict.fromkeys(bound.values()):
+                self.info.tf_imports.append((node, path))
+            if isinstance(node, ast.ImportFrom):
+                self.info.tf_imports[-len(set(bound.values())):] = [(node, node.module or "")]
+
+    visit_Import = _bind_imports
+    visit_ImportFrom = _bind_imports
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        if not isinstance(node, ast.Lambda):
+            for dec in node.decorator_list:
+                self.walk(dec)
+            if node.returns:
+                self.walk(node.returns)
+        for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
+            self.walk(default)
+        self.scopes.append({name: None for name in _local_names(node)})
+        body = [node.body] if isinstance(node, ast.Lambda) else node.body
+        for stmt in body:
+            self.walk(stmt)
+        self.scopes.pop()
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+    visit_Lambda = _function
+
+    # --- references ----------------------------------------------------------
+    def _chain(self, node: ast.expr) -> tuple[list[str], ast.Name] | None:
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            attrs.append(node.id)
+            attrs.reverse()
+            return attrs, node
+        return None
+
+    def _reference(self, node: ast.expr, call: ast.Call | None = None) -> bool:
+        chain = self._chain(node)
+        if chain is None:
+            return False
+        parts, root = chain
+        binding = self.lookup(root.id)
+        if binding is None:
+            return False
+        full = ".".join([binding.module_path, *parts[1:]])
+        name = qualify(full)
+        if name is not None and name != "tf":
+            self.info.references.append(Reference(name, ".".join(parts), node, binding, call))
+        return True
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if not self._reference(node):
+            self.walk(node.value)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._reference(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if not self._reference(func, call=node):
+            if isinstance(func, ast.Attribute):
+                if func.attr in INTERESTING_METHODS:
+                    self.info.method_calls.append(MethodCall(func.attr, node, func.value))
+                self.walk(func.value)
+                # a TF reference as receiver (`tf.train.AdamOptimizer(...).minimize`) was recorded above
+            else:
+                self.walk(func)
+        for arg in node.args:
+            self.walk(arg)
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self.info.calls_with_keyword.setdefault(kw.arg, []).append(node)
+            self.walk(kw.value)
+
+
+def analyse(tree: ast.Module) -> ModuleInfo:
+    """Walk ``tree`` once and return its TF bindings, references and calls."""
+    info = ModuleInfo(tree)
+    walker = _Walker(info)
+    for stmt in tree.body:
+        walker.walk(stmt)
+    return info

@@ -1,0 +1,217 @@
+"""Plan the rename of one TF1 API reference to its TF2 spelling.
+
+Pure planning, shared by lint (to say whether a finding is fixable) and fix (to
+apply it): a :class:`Plan` holds the TF2 target name, the text edits, and, when the
+rename is declined, the reason. Knowledge comes from the generated tables in
+:mod:`tf2port.apidata`; this module never imports TensorFlow.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from tf2port import apidata
+from tf2port.analysis.names import Reference
+from tf2port.diagnostics import Edit
+from tf2port.fix.edits import LineIndex
+
+ROOT_MODULES = ("tensorflow", "tensorflow.compat.v1")
+ATOMIC = (ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Subscript)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one reference becomes TF2. ``edits`` is empty when nothing changes."""
+
+    entry: apidata.ApiEntry | None
+    target: str | None  # TF2 spelling with the `tf.` root, e.g. "tf.math.log"
+    edits: tuple[Edit, ...] = ()
+    declined: str = ""  # why a better rename was not possible ("" when it was)
+    compat: bool = False  # target is a tf.compat.v1 fallback
+    kind: str = "native"  # effective outcome: native, renamed, changed, compat, removed
+
+
+class Declined(Exception):
+    """A call cannot be rewritten safely; the message says why."""
+
+
+def resolve(name: str) -> tuple[apidata.ApiEntry | None, int]:
+    """Longest known prefix of a qualified name: (entry, number of parts it covers)."""
+    parts = name.split(".")
+    for i in range(len(parts), 1, -1):
+        entry = apidata.lookup(".".join(parts[:i]))
+        if entry is not None:
+            return entry, i
+    return apidata.removed_prefix(name), len(parts)
+
+
+def compat_name(v1_name: str) -> str:
+    return "tf.compat.v1." + v1_name[len("tf."):]
+
+
+def plan_reference(ref: Reference, index: LineIndex, editable: bool) -> Plan:
+    """Plan the TF2 spelling of ``ref``; ``editable`` is False when its binding must stay as it is."""
+    entry, covered = resolve(ref.name)
+    if entry is None:
+        return Plan(None, None, kind="unknown")
+    parts = ref.name.split(".")
+    symbol = ".".join(parts[:covered])
+    node: ast.expr = ref.node
+    for _ in range(len(parts) - covered):
+        assert isinstance(node, ast.Attribute)
+        node = node.value
+    called = ref.call is not None and covered == len(parts)
+    call_edits: tuple[Edit, ...] = ()
+    declined = ""
+    compat = False
+    kind = entry.kind
+    target: str | None = None
+    if called and apidata.special(symbol) is not None:
+        try:
+            target, call_edits = _convert_call(symbol, entry, ref, index)
+            kind = "special"
+        except Declined as exc:
+            declined = str(exc)
+    if kind == "special":
+        pass
+    elif kind == "native":
+        target = symbol
+    elif kind == "renamed":
+        target = entry.v2
+    elif kind == "different":
+        try:
+            if not called:
+                raise Declined(f"TF2's `{entry.v2}` is a different object and this use is not a call")
+            assert ref.call is not None
+            target, call_edits = _convert_call(symbol, entry, ref, index)
+        except Declined as exc:
+            target, declined, compat = compat_name(symbol), str(exc), True
+    elif kind == "compat" or (kind == "module" and entry.v2 is None):
+        target, compat = compat_name(symbol), True
+    elif kind == "module":
+        target = symbol
+    else:  # legacy_keras, removed: nothing that runs under TF 2.21 by renaming
+        return Plan(entry, None, declined=entry.advice, kind="removed")
+    if compat:
+        outcome = "compat"
+    elif call_edits:
+        outcome = "changed"
+    else:
+        outcome = "renamed"
+    root = ref.spelling.split(".")[0]
+    new_text = root + target[len("tf"):]
+    start, end = index.start_of(node), index.end_of(node)
+    edits = list(call_edits)
+    if index.text[start:end] != new_text:
+        edits.append(Edit(start, end, new_text))
+    if not edits and not compat:
+        outcome = "native"
+    if not editable:
+        edits = []
+    return Plan(entry, target, tuple(edits), declined, compat, outcome)
+
+
+def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
+                  index: LineIndex) -> tuple[str, tuple[Edit, ...]]:
+    """Edits that turn a call of the TF1 object into an equivalent call of the TF2 one."""
+    call = ref.call
+    assert call is not None
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        raise Declined("the call passes *args or **kwargs, so its arguments cannot be mapped")
+    change = apidata.arg_change(symbol)
+    special = apidata.special(symbol)
+    v1_params = change.v1_params if change else (entry.v1_sig.params if entry.v1_sig else ())
+    v2_params = change.v2_params if change else (entry.v2_sig.params if entry.v2_sig else ())
+    renames = dict(change.renames) if change else {}
+    dropped = set(change.dropped) if change else set()
+    if len(call.args) > len(v1_params):
+        raise Declined(f"more positional arguments than `{symbol}` takes")
+    root = ref.spelling.split(".")[0]
+    target = special.target if special else entry.v2
+    if target is None:
+        raise Declined(f"`{symbol}` has no TF2 counterpart")
+    edits: list[Edit] = []
+
+    # (param name, value node, keyword node or None) in call order
+    bound: list[tuple[str, ast.expr, ast.keyword | None]] = [
+        (v1_params[i], arg, None) for i, arg in enumerate(call.args)
+    ] + [(kw.arg, kw.value, kw) for kw in call.keywords if kw.arg is not None]
+
+    new_names: dict[str, str] = {}
+    wrap: dict[str, tuple[str, str]] = {}
+    if special is not None:
+        _plan_special(special, bound, root, new_names, wrap, index, call, edits)
+    for param, _, _ in bound:
+        if param in new_names:
+            continue
+        if param in dropped:
+            raise Declined(f"argument `{param}` of `{symbol}` has no counterpart in `{target}`")
+        new_names[param] = renames.get(param, param)
+    final = [new_names[p] for p, _, _ in bound]
+    if len(set(final)) != len(final):
+        raise Declined(f"the call passes the same TF2 argument twice ({', '.join(final)})")
+    accepts_any = "**kwargs" in v2_params
+    for name in final:
+        if name not in v2_params and not accepts_any and not special:
+            raise Declined(f"`{target}` has no argument `{name}`")
+
+    # positional args stay positional while TF1 and TF2 agree on the position
+    keyword_from = len(call.args)
+    for i, (param, _, _) in enumerate(bound[: len(call.args)]):
+        renamed = new_names[param] != param
+        moved = bool(v2_params) and (i >= len(v2_params) or new_names[param] != v2_params[i])
+        if renamed or moved:
+            keyword_from = i
+            break
+    for i, (param, value, kw) in enumerate(bound):
+        new = new_names[param]
+        prefix, suffix = wrap.get(param, ("", ""))
+        if kw is None:
+            if i >= keyword_from:
+                edits.append(Edit(index.start_of(value), index.start_of(value), f"{new}=", seq=0))
+        elif new != param:
+            name_start = index.offset(kw.lineno, kw.col_offset)
+            edits.append(Edit(name_start, name_start + len(param), new))
+        if prefix:
+            edits.append(Edit(index.start_of(value), index.start_of(value), prefix, seq=1))
+        if suffix:
+            edits.append(Edit(index.end_of(value), index.end_of(value), suffix, seq=0))
+    return target, tuple(edits)
+
+
+def _plan_special(special: apidata.Special, bound: list[tuple[str, ast.expr, ast.keyword | None]],
+                  root: str, new_names: dict[str, str], wrap: dict[str, tuple[str, str]],
+                  index: LineIndex, call: ast.Call, edits: list[Edit]) -> None:
+    """Reviewed rewrites that signatures cannot express (see tf2port/reviewed.py)."""
+    spell = lambda qualified: root + qualified[len("tf"):]  # noqa: E731
+    if special.kind == "cast":
+        dtype = spell(special.options["dtype"])
+        first = next((b for b in bound if b[0] == "x"), None)
+        if first is None:
+            raise Declined("the call has no tensor argument to cast")
+        if first[2] is None:  # positional x: the dtype goes right after it
+            end = index.end_of(first[1])
+            edits.append(Edit(end, end, f", {dtype}", seq=2))
+        else:
+            last = bound[-1][2] or bound[-1][1]
+            end = index.end_of(last)
+            edits.append(Edit(end, end, f", dtype={dtype}", seq=2))
+        new_names["x"] = "x"
+        if len(call.args) > 1:  # name given positionally must become a keyword after dtype
+            for param, _, kw in bound[1:]:
+                if kw is None:
+                    new_names[param] = param
+    elif special.kind == "keep_prob_to_rate":
+        for param, value, _ in bound:
+            if param == "keep_prob":
+                new_names[param] = "rate"
+                if isinstance(value, ATOMIC) and not (isinstance(value, ast.Constant) and isinstance(value.value, complex)):
+                    wrap[param] = ("1 - ", "")
+                else:
+                    wrap[param] = ("1 - (", ")")
+    elif special.kind == "stop_gradient_labels":
+        for param, _, _ in bound:
+            if param == "labels":
+                wrap[param] = (spell("tf.stop_gradient") + "(", ")")
+    else:
+        raise Declined(f"unknown reviewed rewrite kind {special.kind!r}")
