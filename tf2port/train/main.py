@@ -95,11 +95,10 @@ def run(cfg: TrainConfig, stream: IO[str] = sys.stderr) -> TrainResult:
 
     keras.utils.set_random_seed(cfg.seed)
     with strategy.scope():
-        try:
-            model = models.build(cfg.model, arrays.input_shape, arrays.num_classes)
-        except models.ModelError as exc:
-            raise TrainUsageError(str(exc)) from exc
-        from_logits = not models.outputs_probabilities(model)
+        model = models.build(cfg.model, arrays.input_shape, arrays.num_classes)
+        from_logits = not models.outputs_probabilities(
+            model, arrays.x_train[:64], arrays.num_classes, cfg.model
+        )
         loops.compile_model(model, learning_rate, from_logits)
         es_best_weights = resume.restore(resume_dir, model, state) if state else None
 

@@ -1,6 +1,6 @@
 """The four built-in model styles, and user models from ``MODULE:FACTORY``.
 
-Every built-in model outputs logits. A factory model may end in a softmax instead;
+Every built-in model outputs logits. A factory model may output probabilities instead;
 ``outputs_probabilities`` tells the loss which one it gets.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 
 from tf2port.train.config import TrainError
@@ -202,13 +203,18 @@ def build(spec: str, input_shape: tuple[int, ...], num_classes: int) -> keras.Mo
     return call_factory(load_factory(spec), input_shape, num_classes, spec)
 
 
-def outputs_probabilities(model: keras.Model) -> bool:
-    """True when the model ends in a softmax (so the loss must not apply one again)."""
-    layers = getattr(model, "layers", [])
-    if not layers:
-        return False
-    last = layers[-1]
-    if isinstance(last, keras.layers.Softmax):
-        return True
-    activation = getattr(last, "activation", None)
-    return activation is keras.activations.softmax or getattr(activation, "__name__", "") == "softmax"
+def outputs_probabilities(model: keras.Model, sample: np.ndarray, num_classes: int, spec: str) -> bool:
+    """True when the model outputs class probabilities rather than logits.
+
+    Decided on real outputs, not layer names: a converted model often applies
+    ``tf.nn.softmax`` inside ``call``. Every row of a probability output lies in [0, 1] and
+    sums to 1; logits practically never do. Also checks the output shape.
+    """
+    out = np.asarray(model(sample, training=False))
+    if out.ndim != 2 or out.shape[1] != num_classes:
+        raise ModelError(
+            f"--model {spec}: output shape {tuple(out.shape)}; expected (batch, {num_classes}) "
+            "class scores for this dataset"
+        )
+    in_range = bool(np.all(out >= 0.0) and np.all(out <= 1.0))
+    return in_range and bool(np.allclose(out.sum(axis=1), 1.0, atol=1e-4))
