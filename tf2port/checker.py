@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from tf2port.analysis.names import ModuleInfo
 from tf2port.diagnostics import Diagnostic, Edit, FixClass
-from tf2port.fix.api_names import ROOT_MODULES, plan_reference
+from tf2port.fix.api_names import ROOT_MODULES, is_tf1_evidence, plan_reference
 from tf2port.fix.edits import LineIndex
 from tf2port.rules import Rule, dispatch
 
@@ -43,11 +43,12 @@ def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
             out.append(_diagnostic(rule, message, path, node, index, edits,
                                    "import `tensorflow` and rename what it is used for"))
 
+    tf1 = any(is_tf1_evidence(ref) for ref in info.references)
     for ref in info.references:
         binding = ref.binding
         root_alias = binding.module_path in ROOT_MODULES and ref.spelling.split(".")[0] == binding.local
         editable = root_alias and (binding.module_path == "tensorflow" or id(binding.node) in rewritten_imports)
-        plan = plan_reference(ref, index, editable)
+        plan = plan_reference(ref, index, editable, tf1)
         rule = table.claim(ref.name) or table.kinds.get(plan.kind)
         if rule is None:
             continue

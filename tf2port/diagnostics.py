@@ -47,6 +47,7 @@ class Diagnostic:
     fix_class: FixClass = FixClass.NONE
     fix_message: str = ""
     edits: tuple[Edit, ...] = ()
+    cell: int | None = None  # notebook cell number (0-based); span lines are then cell lines
 
     @property
     def is_error(self) -> bool:

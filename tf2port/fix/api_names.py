@@ -35,6 +35,10 @@ class Declined(Exception):
     """A call cannot be rewritten safely; the message says why."""
 
 
+class Ambiguous(Exception):
+    """The call means different things in TF1 and TF2 and the module does not say which it is."""
+
+
 def resolve(name: str) -> tuple[apidata.ApiEntry | None, int]:
     """Longest known prefix of a qualified name: (entry, number of parts it covers)."""
     parts = name.split(".")
@@ -45,12 +49,42 @@ def resolve(name: str) -> tuple[apidata.ApiEntry | None, int]:
     return apidata.removed_prefix(name), len(parts)
 
 
-def compat_name(v1_name: str) -> str:
+def compat_name(v1_name: str, entry: apidata.ApiEntry | None = None) -> str:
+    if entry is not None and entry.fallback:
+        return entry.fallback
     return "tf.compat.v1." + v1_name[len("tf."):]
 
 
-def plan_reference(ref: Reference, index: LineIndex, editable: bool) -> Plan:
-    """Plan the TF2 spelling of ``ref``; ``editable`` is False when its binding must stay as it is."""
+def is_tf1_evidence(ref: Reference) -> bool:
+    """A bare use of a TF1-only name: proof that the module is written against TF1.
+
+    TF2 code shares most names with TF1; a few calls (``tf.nn.dropout(x, 0.5)``,
+    ``softmax_cross_entropy_with_logits``) mean different things in the two. Those are
+    rewritten only in modules that prove they are TF1, so tf2port never changes the
+    meaning of TF2 code, and its own output (where no bare TF1-only name is left) is stable.
+    """
+    if "compat.v1" in ref.spelling:
+        return False
+    if ref.binding.module_path.startswith("tensorflow.compat.v1"):
+        return True
+    entry, covered = resolve(ref.name)
+    if entry is None or covered != len(entry.name.split(".")):
+        return False
+    if entry.kind in ("renamed", "compat"):
+        return True
+    change = apidata.arg_change(entry.name) if ref.call is not None else None
+    if change is not None:  # a keyword only TF1 has (keep_dims=, dim=, ...)
+        v1_only = set(change.renames) | set(change.dropped)
+        return any(kw.arg in v1_only for kw in ref.call.keywords)
+    return False
+
+
+def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool = True) -> Plan:
+    """Plan the TF2 spelling of ``ref``.
+
+    ``editable`` is False when its binding must stay as it is; ``tf1`` says whether the
+    module proved it is TF1 code (see :func:`is_tf1_evidence`).
+    """
     entry, covered = resolve(ref.name)
     if entry is None:
         return Plan(None, None, kind="unknown")
@@ -68,8 +102,10 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool) -> Plan:
     target: str | None = None
     if called and apidata.special(symbol) is not None:
         try:
-            target, call_edits = _convert_call(symbol, entry, ref, index)
+            target, call_edits = _convert_call(symbol, entry, ref, index, tf1)
             kind = "special"
+        except Ambiguous:
+            return Plan(entry, symbol, kind="native")
         except Declined as exc:
             declined = str(exc)
     if kind == "special":
@@ -78,16 +114,20 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool) -> Plan:
         target = symbol
     elif kind == "renamed":
         target = entry.v2
+    elif kind == "different" and entry.equivalent:
+        target = entry.v2
     elif kind == "different":
         try:
             if not called:
                 raise Declined(f"TF2's `{entry.v2}` is a different object and this use is not a call")
             assert ref.call is not None
-            target, call_edits = _convert_call(symbol, entry, ref, index)
+            target, call_edits = _convert_call(symbol, entry, ref, index, tf1)
+        except Ambiguous:
+            return Plan(entry, symbol, kind="native")
         except Declined as exc:
-            target, declined, compat = compat_name(symbol), str(exc), True
+            target, declined, compat = compat_name(symbol, entry), str(exc), True
     elif kind == "compat" or (kind == "module" and entry.v2 is None):
-        target, compat = compat_name(symbol), True
+        target, compat = compat_name(symbol, entry), True
     elif kind == "module":
         target = symbol
     else:  # legacy_keras, removed: nothing that runs under TF 2.21 by renaming
@@ -112,7 +152,7 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool) -> Plan:
 
 
 def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
-                  index: LineIndex) -> tuple[str, tuple[Edit, ...]]:
+                  index: LineIndex, tf1: bool) -> tuple[str, tuple[Edit, ...]]:
     """Edits that turn a call of the TF1 object into an equivalent call of the TF2 one."""
     call = ref.call
     assert call is not None
@@ -122,6 +162,8 @@ def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
     special = apidata.special(symbol)
     v1_params = change.v1_params if change else (entry.v1_sig.params if entry.v1_sig else ())
     v2_params = change.v2_params if change else (entry.v2_sig.params if entry.v2_sig else ())
+    if not v1_params and special is not None and special.kind == "cast":
+        v1_params = ("x", "name")  # tf.to_float(x, name) and friends
     renames = dict(change.renames) if change else {}
     dropped = set(change.dropped) if change else set()
     if len(call.args) > len(v1_params):
@@ -163,6 +205,9 @@ def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
         if renamed or moved:
             keyword_from = i
             break
+    meaning_changes = keyword_from < len(call.args) and not (special and special.kind == "cast")
+    if (meaning_changes or any(p == "labels" for p in wrap)) and not tf1:
+        raise Ambiguous(symbol)
     for i, (param, value, kw) in enumerate(bound):
         new = new_names[param]
         prefix, suffix = wrap.get(param, ("", ""))
@@ -210,8 +255,10 @@ def _plan_special(special: apidata.Special, bound: list[tuple[str, ast.expr, ast
                 else:
                     wrap[param] = ("1 - (", ")")
     elif special.kind == "stop_gradient_labels":
-        for param, _, _ in bound:
-            if param == "labels":
+        for param, value, _ in bound:
+            already = (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                       and value.func.attr == "stop_gradient")
+            if param == "labels" and not already:
                 wrap[param] = (spell("tf.stop_gradient") + "(", ")")
     else:
         raise Declined(f"unknown reviewed rewrite kind {special.kind!r}")

@@ -1,9 +1,8 @@
-"""Fix one module's text: apply the planned edits of active diagnostics, check, repeat.
+"""Fix one module's text: apply the planned edits of active diagnostics, then check.
 
-Rounds: edits that overlap an accepted one wait for the next round (at most
-``MAX_ROUNDS``). Then graph-mode fallbacks get ``disable_eager_execution()`` so the
-result still runs. The output must compile and a further round must change nothing
-(idempotence); otherwise the caller leaves the file untouched.
+Graph-mode fallbacks get ``disable_eager_execution()`` so the result still runs. The
+output must compile and a second run must change nothing (idempotence); otherwise
+the caller leaves the file untouched.
 """
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from tf2port.checker import Active, check_module
 from tf2port.diagnostics import Diagnostic, Edit, FixClass
 from tf2port.fix.edits import LineIndex, apply_edits, compatible
 
-MAX_ROUNDS = 4
 # TF1 APIs that only work with eager execution disabled (kept as tf.compat.v1.* fallbacks).
 GRAPH_ONLY = frozenset({
     "tf.placeholder", "tf.placeholder_with_default", "tf.sparse_placeholder", "tf.sparse.placeholder",
@@ -100,26 +98,25 @@ def _eager_switch(info: ModuleInfo, index: LineIndex, diagnostics: list[Diagnost
 
 
 def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> FixOutcome:
-    """Rewrite ``text`` as far as the active rules allow. Raises SyntaxError for unparsable input."""
+    """Rewrite ``text`` as far as the active rules allow. Raises SyntaxError for unparsable input.
+
+    One round of edits planned on the original text (edits of one run never overlap in
+    practice; one that would is left for the next run and reported), then the graph-mode
+    switch, then the checks: the result compiles and a second run changes nothing.
+    """
     allowed = _allowed(safe_only)
-    current = text
-    applied: list[Diagnostic] = []
-    for _ in range(MAX_ROUNDS):
-        edits, done, diagnostics, info, index = _one_round(current, path, active, allowed)
-        if not edits:
-            break
-        applied.extend(done)
-        current = _checked(apply_edits(current, edits), path)
-    else:
-        raise FixFailed(f"fix did not settle after {MAX_ROUNDS} rounds")
+    edits, applied, diagnostics, info, index = _one_round(text, path, active, allowed)
+    current = _checked(apply_edits(text, edits), path) if edits else text
+    if edits:
+        _, _, diagnostics, info, index = _one_round(current, path, active, allowed)
     switch = _eager_switch(info, index, diagnostics)
     if switch:
         current = _checked(apply_edits(current, switch), path)
-        more, _, diagnostics, _, _ = _one_round(current, path, active, allowed)
-        if more:
-            raise FixFailed("fix is not idempotent after inserting disable_eager_execution()")
-    if current != text and _one_round(current, path, active, allowed)[0]:
-        raise FixFailed("fix is not idempotent: a second run would change the output again")
+    if current != text:
+        again, _, diagnostics, _, _ = _one_round(current, path, active, allowed)
+        if again or _eager_switch(*_one_round(current, path, active, allowed)[3:], diagnostics):
+            raise FixFailed("fix is not idempotent: a second run would change the output again; "
+                            "file left unchanged")
     return FixOutcome(current, tuple(applied), tuple(diagnostics))
 
 
