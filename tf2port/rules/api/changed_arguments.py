@@ -29,6 +29,11 @@ class ChangedArguments(Rule):
     total = tf.reduce_sum(x, axis=1, keepdims=True)
     ```
 
+    A call whose meaning differs between TF1 and TF2 with the same spelling (dropout's
+    positional second argument, the labels of `softmax_cross_entropy_with_logits`) is
+    rewritten only in modules that prove they are TF1: a TF1-only name used bare, a
+    `tensorflow.compat.v1` import, or a TF1-only keyword. TF2 code is never reinterpreted.
+
     ## Fix safety
     Safe: argument mapping comes from the TF1 and TF2 signatures plus a reviewed table whose
     every entry is tested to give the same value on both sides. When a call passes an argument
@@ -43,6 +48,8 @@ class ChangedArguments(Rule):
     kinds = frozenset({"changed"})
     VALID = (
         "import tensorflow as tf\ntotal = tf.reduce_sum(x, axis=1, keepdims=True)\n",
+        # TF2 code: the second argument is already a drop rate; nothing in the module says TF1
+        "import tensorflow as tf\nh = tf.nn.dropout(h, 0.5)\n",
     )
     INVALID = (
         Example(
@@ -57,7 +64,7 @@ class ChangedArguments(Rule):
         ),
         Example(
             """
-            import tensorflow as tf
+            import tensorflow.compat.v1 as tf
             h = tf.nn.dropout(h, keep_prob)
             """,
             """
