@@ -314,9 +314,14 @@ def build(tf_payload: dict[str, Any], legacy_names: dict[str, int]) -> dict[str,
     for path, e in entries.items():
         k = e["k"]
         if k in ("native", "renamed", "different", "compat") or (k == "module" and not _legacy_only(path, entries, legacy_names)):
-            e["fb"] = "tf.compat.v1." + path[len("tf."):]
+            e["fb"] = 1  # tf.compat.v1.<path> resolves to the identical object under Keras 3
+        fallback = "tf.compat.v1." + path[len("tf."):]
+        if k == "native":
+            del e["v2"]  # always the name itself; the loader fills it in
         if k == "compat":
-            e["a"] = f"No TF2-native equivalent; {e['fb']} keeps the TF1 behaviour."
+            e["a"] = f"No TF2-native equivalent; {fallback} keeps the TF1 behaviour."
+        elif k == "different" and e.get("eq"):
+            e["a"] = f"{e['v2']} wraps the same implementation with the same signature; only the export wrapper differs."
         elif k == "different":
             e["a"] = f"{e['v2']} in TF2 is a different object than the TF1 {path}; check arguments and behaviour."
         elif k == "legacy_keras":

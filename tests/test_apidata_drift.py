@@ -48,7 +48,7 @@ for name, e in sorted(entries.items()):
         continue
     try:
         old = resolve(v1, name[3:])
-        new = resolve(tf, e["v2"][3:])
+        new = resolve(tf, e.get("v2", name)[3:])
     except Exception as exc:
         bad.append((name, repr(exc)[:120]))
         continue
@@ -67,7 +67,7 @@ for name, e in sorted(entries.items()):
             pass
     if e.get("fb"):
         try:
-            resolve(v1, e["fb"][len("tf.compat.v1."):])
+            resolve(v1, name[3:])
         except Exception as exc:
             bad.append((name, "fallback: " + repr(exc)[:120]))
 print(json.dumps(bad))

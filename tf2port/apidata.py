@@ -109,14 +109,15 @@ def _sig(raw: list[Any] | None) -> Signature | None:
 
 
 def _entry(name: str, raw: Mapping[str, Any]) -> ApiEntry:
+    kind = raw["k"]
     return ApiEntry(
         name=name,
-        kind=raw["k"],
-        v2=raw.get("v2") if raw["k"] in ("native", "renamed", "different", "module") else None,
+        kind=kind,
+        v2=name if kind == "native" else raw.get("v2"),
         advice=raw.get("a", ""),
         v1_sig=_sig(raw.get("s1")),
         v2_sig=_sig(raw.get("s2")),
-        fallback=raw.get("fb"),
+        fallback="tf.compat.v1." + name[3:] if raw.get("fb") else None,
         replacement=raw.get("r"),
         drop_in=bool(raw.get("di", 0)),
         equivalent=bool(raw.get("eq", 0)),
