@@ -178,9 +178,19 @@ class V1Runtime:
             return {k: self._prune(fetch[k], result[k]) for k in fetch}
         if isinstance(fetch, (list, tuple)):
             return [self._prune(f, r) for f, r in zip(fetch, result)]
-        if isinstance(fetch, self.tf1.Variable):
+        if isinstance(fetch, self.tf1.Variable) or self._is_variable_tensor(fetch):
             return None
         return result
+
+    @staticmethod
+    def _is_variable_tensor(fetch: Any) -> bool:
+        """``var.eval()`` fetches the variable's tensor, not the variable object."""
+        op = getattr(fetch, "op", None)
+        if op is None or not hasattr(op, "type"):
+            return False
+        if op.type in ("VariableV2", "VarHandleOp", "ReadVariableOp"):
+            return True
+        return op.type == "Identity" and op.inputs[0].op.type == "VariableV2"
 
     @staticmethod
     def _name(fetch: Any) -> str:
