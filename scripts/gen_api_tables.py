@@ -11,6 +11,14 @@ Usage::
     python scripts/gen_api_tables.py                  # rewrite the shipped JSON
     python scripts/gen_api_tables.py --out /tmp/x.json
 
+Classification of each v1 name (key ``tf.<path>``, the spelling of ``tf.compat.v1.<path>``):
+native (same object at the same v2 path), renamed (same object under another v2 name; the
+name comes from TensorFlow's export metadata ``_tf_api_names`` when it names a path holding the
+identical object, else the shortest non-experimental path), different (a distinct v2 object
+at the same path or at another v1 alias of the object, or a reviewed correspondence), compat,
+legacy_keras, module, and removed (reviewed only). ``tf.keras``: see ``KERAS_POLICY`` in
+``tf2port/reviewed.py`` (kept as ``tf.keras.*``; ``tf.keras.optimizers.legacy`` never emitted).
+
 The parent process never imports TensorFlow; it runs two children: one under default Keras 3
 (the full classification) and one with ``TF_USE_LEGACY_KERAS=1`` (only to list the names that
 resolve there, so names that exist *only* with legacy Keras are recorded as ``legacy_keras``).
@@ -18,7 +26,6 @@ resolve there, so names that exist *only* with legacy Keras are recorded as ``le
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess

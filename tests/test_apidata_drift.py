@@ -70,6 +70,13 @@ for name, e in sorted(entries.items()):
             resolve(v1, name[3:])
         except Exception as exc:
             bad.append((name, "fallback: " + repr(exc)[:120]))
+for name, e in sorted(entries.items()):
+    for key in ("v2", "r"):
+        if e.get(key) and e["k"] != "native":
+            try:
+                resolve(tf, e[key][3:])
+            except Exception as exc:
+                bad.append((name, key + ": " + repr(exc)[:120]))
 print(json.dumps(bad))
 '''
 
@@ -78,7 +85,8 @@ print(json.dumps(bad))
 @pytest.mark.slow
 def test_native_and_renamed_resolve_to_the_identical_object(tmp_path: Path) -> None:
     """Under TF2 with default Keras 3: every native/renamed v2 name `is` the tf.compat.v1 object,
-    every fallback resolves, and no legacy_keras name resolves."""
+    every fallback, different-object target and replacement resolves, and no legacy_keras name
+    resolves."""
     script = tmp_path / "check.py"
     script.write_text(_CHECK)
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}

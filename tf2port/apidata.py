@@ -10,13 +10,14 @@ this module loads it once, lazily, and answers lookups by qualified TF1 name::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+_DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "api_v1.json")
 KINDS = ("native", "renamed", "different", "compat", "legacy_keras", "removed", "module")
 
 
@@ -82,8 +83,9 @@ class ReviewedCase:
 
 @lru_cache(maxsize=1)
 def _doc() -> dict[str, Any]:
-    text = resources.files("tf2port.data").joinpath("api_v1.json").read_text(encoding="utf-8")
-    doc: dict[str, Any] = json.loads(text)
+    # A plain path, not importlib.resources: that import alone costs more than the parse.
+    with open(_DATA_PATH, encoding="utf-8") as fh:
+        doc: dict[str, Any] = json.load(fh)
     return doc
 
 

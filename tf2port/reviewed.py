@@ -189,6 +189,29 @@ REMOVED: dict[str, tuple[str, str | None, bool]] = {
         False,
     ),
     "tf.contrib.layers.flatten": ("Removed with tf.contrib; call tf.keras.layers.Flatten() on the input.", "tf.keras.layers.Flatten", False),
+    # The tf.data constant moved out of contrib unchanged.
+    "tf.contrib.data.AUTOTUNE": ("Moved to tf.data.AUTOTUNE.", "tf.data.AUTOTUNE", True),
+    # defun(f) and tf.function(f) both trace f into a graph function; the plain call matches.
+    "tf.contrib.eager.defun": ("Became tf.function; the plain decorator/call form is the same.", "tf.function", True),
+    "tf.contrib.layers.conv2d": (
+        "Removed with tf.contrib; create tf.keras.layers.Conv2D(num_outputs, kernel_size, padding='same', "
+        "activation='relu') once and call it (contrib defaults: SAME padding, relu).",
+        "tf.keras.layers.Conv2D",
+        False,
+    ),
+    # contrib batch_norm: decay=0.999, scale=False by default; Keras: momentum=0.99, scale=True.
+    "tf.contrib.layers.batch_norm": (
+        "Removed with tf.contrib; use tf.keras.layers.BatchNormalization(momentum=0.999, scale=False) to keep "
+        "contrib's defaults, and pass training=... when calling.",
+        "tf.keras.layers.BatchNormalization",
+        False,
+    ),
+    "tf.contrib.layers.dropout": (
+        "Removed with tf.contrib; tf.keras.layers.Dropout(rate=1 - keep_prob), called with training=....",
+        "tf.keras.layers.Dropout",
+        False,
+    ),
+    "tf.contrib.rnn.MultiRNNCell": ("Removed with tf.contrib; stack Keras cells with tf.keras.layers.StackedRNNCells.", "tf.keras.layers.StackedRNNCells", False),
     "tf.contrib.rnn.LSTMCell": ("Removed with tf.contrib; use tf.keras.layers.LSTMCell inside tf.keras.layers.RNN.", "tf.keras.layers.LSTMCell", False),
     "tf.contrib.rnn.BasicLSTMCell": ("Removed with tf.contrib; use tf.keras.layers.LSTMCell inside tf.keras.layers.RNN.", "tf.keras.layers.LSTMCell", False),
     "tf.contrib.rnn.GRUCell": ("Removed with tf.contrib; use tf.keras.layers.GRUCell inside tf.keras.layers.RNN.", "tf.keras.layers.GRUCell", False),
@@ -200,6 +223,9 @@ REMOVED_PREFIXES: dict[str, str] = {
     "tf.contrib.slim": "tf.contrib.slim now lives in the tf-slim package (import tf_slim as slim), which needs tf.compat.v1 graph mode.",
     "tf.contrib.rnn": "tf.contrib.rnn was removed; use Keras RNN cells inside tf.keras.layers.RNN.",
     "tf.contrib.data": "tf.contrib.data moved to tf.data.experimental.",
+    "tf.contrib.eager": "TF2 executes eagerly by default; most of tf.contrib.eager became core (tf.function, tf.Variable).",
+    "tf.contrib.learn": "tf.contrib.learn was removed; use Keras models and tf.data.",
+    "tf.contrib.seq2seq": "tf.contrib.seq2seq was removed; its successor is the TensorFlow Addons / Keras-NLP ecosystem.",
     "tf.estimator": "tf.estimator was removed in TF 2.16; rewrite the model_fn as a Keras model or a custom training loop.",
     "tf.examples.tutorials": "tensorflow.examples.tutorials was removed; load MNIST with tf.keras.datasets.mnist.load_data().",
     "tf.keras.optimizers.legacy": "tf.keras.optimizers.legacy does not exist under Keras 3; use tf.keras.optimizers.<Name> "
