@@ -88,6 +88,8 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     entry, covered = resolve(ref.name)
     if entry is None:
         return Plan(None, None, kind="unknown")
+    # spelled through tf.compat.v1, a name means the TF1 object whatever the module is
+    tf1 = tf1 or "compat.v1" in ref.spelling or ref.binding.module_path.startswith("tensorflow.compat.v1")
     parts = ref.name.split(".")
     symbol = ".".join(parts[:covered])
     node: ast.expr = ref.node
@@ -115,7 +117,9 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     elif kind == "renamed":
         target = entry.v2
     elif kind == "different" and entry.equivalent:
-        target = entry.v2
+        target = entry.v2  # TF2's object wraps the TF1 one with the same signature
+    elif kind == "different" and not tf1:
+        return Plan(entry, symbol, kind="native")  # TF2 code: the name means the TF2 object
     elif kind == "different":
         try:
             if not called:
@@ -128,6 +132,10 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
             target, declined, compat = compat_name(symbol, entry), str(exc), True
     elif kind == "compat" or (kind == "module" and entry.v2 is None):
         target, compat = compat_name(symbol, entry), True
+    elif kind == "module" and tf1 and covered == len(parts):
+        # a TF1 module object used as a value: TF2's namespace of that name has other members
+        target, compat = compat_name(symbol, entry), True
+        declined = f"the TF1 module `{symbol}` is used as an object, and TF2's `{symbol}` has other members"
     elif kind == "module":
         target = symbol
     else:  # legacy_keras, removed: nothing that runs under TF 2.21 by renaming
