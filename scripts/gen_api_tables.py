@@ -100,7 +100,7 @@ def _signature(obj: Any) -> list[Any] | None:
             if kinds == [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD] or not kinds:
                 raise ValueError("opaque")
         except (TypeError, ValueError):
-            target, drop_self = obj.__init__, True
+            target, drop_self = obj.__dict__.get("__init__", getattr(obj, "__init__")), True
     if not callable(target):
         return None
     try:
@@ -205,7 +205,7 @@ def _child_classify() -> None:
             meta = []
         for n in meta:
             if "tf." + n in paths and v2_objs["tf." + n] is value:
-                return "tf." + n
+                return "tf." + str(n)
         return min(paths, key=_rank)
 
     entries: dict[str, Any] = {}
@@ -289,11 +289,6 @@ def _reviewed() -> Any:
     from tf2port import reviewed
 
     return reviewed
-
-
-def reviewed_digest() -> str:
-    """Hash of the reviewed table, stored in the header so a fast test can spot a stale JSON."""
-    return _reviewed().digest()
 
 
 def _derive_args(name: str, s1: list[Any] | None, s2: list[Any] | None, renames: dict[str, str]) -> dict[str, Any] | None:
