@@ -131,7 +131,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None
                     if _excluded(_rel(full, base), patterns) or full in seen:
                         continue
                     seen.add(full)
-                    yield full
+                    yield os.path.normpath(full)
         elif given not in seen:
             seen.add(given)
             yield given
