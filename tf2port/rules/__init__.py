@@ -13,9 +13,27 @@ from tf2port.rules.api.compat_v1_import import CompatV1Import
 from tf2port.rules.api.removed_api import RemovedApi
 from tf2port.rules.api.renamed_api import RenamedApi
 from tf2port.rules.base import Example, Rule
+from tf2port.rules.contrib.contrib import Contrib
+from tf2port.rules.contrib.slim import Slim
+from tf2port.rules.graph.default_graph import DefaultGraph
 from tf2port.rules.graph.feed_dict import FeedDict
+from tf2port.rules.graph.graph_collection import GraphCollection
 from tf2port.rules.graph.placeholder import Placeholder
 from tf2port.rules.graph.session import Session
+from tf2port.rules.graph.tensor_eval import TensorEval
+from tf2port.rules.graph.variable_initializer import VariableInitializer
+from tf2port.rules.graph.variable_scope import VariableScope
+from tf2port.rules.inputs.app_flags import AppFlags
+from tf2port.rules.inputs.dataset_iterator import DatasetIterator
+from tf2port.rules.inputs.queue_runner import QueueRunner
+from tf2port.rules.layers.keras_legacy_optimizer import KerasLegacyOptimizer
+from tf2port.rules.layers.rnn_cell import RnnCell
+from tf2port.rules.layers.tf_layers import TfLayers
+from tf2port.rules.training.optimizer_minimize import OptimizerMinimize
+from tf2port.rules.training.saver import Saver
+from tf2port.rules.training.symbolic_gradients import SymbolicGradients
+from tf2port.rules.training.v1_optimizer import V1Optimizer
+from tf2port.rules.training.v1_summary import V1Summary
 
 ALL_RULES: tuple[type[Rule], ...] = (
     RenamedApi,
@@ -26,6 +44,24 @@ ALL_RULES: tuple[type[Rule], ...] = (
     Session,
     Placeholder,
     FeedDict,
+    VariableInitializer,
+    DefaultGraph,
+    TensorEval,
+    VariableScope,
+    GraphCollection,
+    Contrib,
+    Slim,
+    TfLayers,
+    RnnCell,
+    KerasLegacyOptimizer,
+    V1Optimizer,
+    OptimizerMinimize,
+    Saver,
+    V1Summary,
+    SymbolicGradients,
+    QueueRunner,
+    DatasetIterator,
+    AppFlags,
 )
 
 FAMILIES = {
