@@ -85,7 +85,7 @@ def _value_divergence(kind: str, index: int, message: str, expected: float, got:
 
 
 def compare_steps(orig: Trace, conv: Trace, rtol: float, atol: float
-                  ) -> tuple[tuple[int, Divergence] | None, int, int]:
+                  ) -> tuple[tuple[float, Divergence] | None, int, int]:
     """First divergence of step values as (original seq, divergence), and counts."""
     values = 0
     for i, (a, b) in enumerate(zip(orig.events, conv.events)):
@@ -109,7 +109,7 @@ def compare_steps(orig: Trace, conv: Trace, rtol: float, atol: float
     n_o, n_c = len(orig.events), len(conv.events)
     if n_o != n_c:
         shorter = min(n_o, n_c)
-        seq = orig.events[shorter].seq if n_o > n_c else (orig.events[-1].seq + 1 if n_o else 0)
+        seq = orig.events[shorter].seq if n_o > n_c else (orig.events[-1].seq + 0.5 if n_o else 0)
         name_o = orig.events[shorter].name if n_o > n_c else ""
         name_c = conv.events[shorter].name if n_c > n_o else ""
         return (seq, Divergence("count", shorter, f"the original produced {n_o} step values, "
@@ -119,7 +119,7 @@ def compare_steps(orig: Trace, conv: Trace, rtol: float, atol: float
 
 
 def compare_printed(orig: Trace, conv: Trace, rtol: float, atol: float
-                    ) -> tuple[tuple[int, Divergence] | None, int]:
+                    ) -> tuple[tuple[float, Divergence] | None, int]:
     """First divergence among printed numbers."""
     a_tokens, b_tokens = tokens(orig), tokens(conv)
     for i, (a, b) in enumerate(zip(a_tokens, b_tokens)):
@@ -138,7 +138,7 @@ def compare_printed(orig: Trace, conv: Trace, rtol: float, atol: float
     if len(a_tokens) != len(b_tokens):
         shorter = min(len(a_tokens), len(b_tokens))
         seq = a_tokens[shorter].seq if len(a_tokens) > shorter else (
-            a_tokens[-1].seq + 1 if a_tokens else 0)
+            a_tokens[-1].seq + 0.5 if a_tokens else 0)
         return (seq, Divergence("count", shorter, f"the original printed {len(a_tokens)} numbers, "
                                 f"the converted program {len(b_tokens)}")), shorter
     return None, len(a_tokens)
@@ -167,13 +167,52 @@ def compare_final(orig: Trace, conv: Trace, rtol: float, atol: float
     return None, count
 
 
+def compare_init(orig: Trace, conv: Trace, rtol: float, atol: float) -> Divergence | None:
+    """Would the converted program start elsewhere, had verify not substituted?
+
+    Substitution lines up random draws, but must not hide a wrong initialiser.
+    A deterministic original initialiser (zeros, ones, a constant) must be
+    reproduced exactly; a random one must be matched in distribution: mean and spread, with a margin that
+    shrinks with the number of elements (small variables are not judged).
+    """
+    for index in sorted(conv.own_init):
+        if index not in orig.init_values:
+            continue
+        a = orig.init_values[index].astype(np.float64).reshape(-1)
+        b = conv.own_init[index].astype(np.float64).reshape(-1)
+        name = orig.init[index]["name"]
+        if a.shape != b.shape or a.size == 0:
+            continue
+        if not orig.init[index].get("random", True):
+            bad = _first_bad(a, b, rtol, atol)
+            if bad is not None:
+                (flat,), e, g = bad
+                return _value_divergence("init", index, f"initial value of {name}: the original "
+                                         f"initialiser is deterministic and gives {e:.9g}, the "
+                                         f"converted one {g:.9g} (element {flat})", e, g,
+                                         original_name=name, element=(flat,))
+            continue
+        if a.size < 30:
+            continue
+        std_a, std_b = float(a.std()), float(b.std())
+        margin = max(0.2, 4.0 / math.sqrt(2 * a.size))
+        mean_gap = abs(float(b.mean()) - float(a.mean()))
+        if abs(std_b - std_a) > margin * std_a or mean_gap > 4.0 * std_a / math.sqrt(a.size):
+            return _value_divergence("init", index, f"initial value of {name}: the converted "
+                                     f"initialiser draws from another distribution (std "
+                                     f"{std_b:.4g} vs {std_a:.4g}, mean {b.mean():.4g} vs "
+                                     f"{a.mean():.4g})", std_a, std_b, original_name=name)
+    return None
+
+
 def compare(orig: Trace, conv: Trace, rtol: float, atol: float
             ) -> tuple[Divergence | None, Compared]:
-    """The earliest divergence across the three streams, and what was compared."""
+    """The earliest divergence across the streams, and what was compared."""
+    init = compare_init(orig, conv, rtol, atol)
     step, n_steps, n_values = compare_steps(orig, conv, rtol, atol)
     printed, n_printed = compare_printed(orig, conv, rtol, atol)
     final, n_final = compare_final(orig, conv, rtol, atol)
-    candidates = [c for c in (step, printed) if c is not None]
+    candidates = [c for c in ((0, init) if init else None, step, printed) if c is not None]
     first = min(candidates, key=lambda c: c[0])[1] if candidates else final
     return first, Compared(steps=n_steps, values=n_values, printed=n_printed, variables=n_final)
 

@@ -76,11 +76,12 @@ class Recorder:
         if text:
             self.writes.append((self.tick(), text))
 
-    def add_init(self, name: str, value: np.ndarray) -> None:
+    def add_init(self, name: str, value: np.ndarray, random: bool) -> None:
         key = f"init_{len(self.init)}"
         self.arrays[key] = np.asarray(value)
         self.init.append({"name": name, "shape": list(np.shape(value)),
-                          "dtype": str(np.asarray(value).dtype), "key": key})
+                          "dtype": str(np.asarray(value).dtype), "key": key,
+                          "random": random})
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -121,6 +122,8 @@ class Trace:
     final: dict[int, np.ndarray]
     notes: tuple[str, ...]
     meta: dict[str, Any]
+    init_values: dict[int, np.ndarray] = field(default_factory=dict)
+    own_init: dict[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def stdout(self) -> str:
@@ -140,6 +143,8 @@ class Trace:
             init=tuple(doc["init"]),
             final={int(k): arrays[v] for k, v in doc["final"].items()},
             notes=tuple(doc["notes"]), meta=dict(doc["meta"]),
+            init_values={i: arrays[spec["key"]] for i, spec in enumerate(doc["init"])},
+            own_init={int(k[4:]): v for k, v in arrays.items() if k.startswith("own_")},
         )
 
 

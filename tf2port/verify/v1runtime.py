@@ -231,7 +231,24 @@ class V1Runtime:
         for var, value in zip(fresh, values):
             self.captured.append(var)
             self.captured_ids.add(id(var))
-            self.rec.add_init(var.op.name, value)
+            self.rec.add_init(var.op.name, value, self._random_init(var))
+
+    @staticmethod
+    def _random_init(var: Any) -> bool:
+        """Whether the variable's initialiser draws random numbers."""
+        seen, stack = set(), [var.initializer]
+        while stack:
+            op = stack.pop()
+            if op in seen:
+                continue
+            seen.add(op)
+            if op.type in RANDOM_OPS or op.type.startswith("StatelessRandom"):
+                return True
+            if op.type in ("VariableV2", "VarHandleOp") and op is not var.op:
+                continue
+            stack.extend(t.op for t in op.inputs)
+            stack.extend(op.control_inputs)
+        return False
 
     def snapshot(self, sess: Any) -> None:
         """Final values of the captured variables this session can read."""

@@ -119,6 +119,10 @@ class V2Runtime:
                 if not self.used[i] and spec["shape"] == shape and spec["dtype"] == dtype:
                     index = i
                     self.used[i] = True
+                    try:
+                        self.rec.arrays[f"own_{i}"] = np.array(value.numpy())
+                    except Exception:  # symbolic: the initialiser cannot be checked
+                        pass
                     kwargs["initial_value"] = arr.astype(dtype)
                     break
             if index is None:

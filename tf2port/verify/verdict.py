@@ -15,9 +15,12 @@ EXIT_CODES = {"equivalent": 0, "mismatch": 1, "not-comparable": 2, "error": 2}
 class Divergence:
     """The first place the two programs disagree.
 
-    ``kind`` is ``step`` (a ``sess.run`` / step-function value), ``printed`` (a
-    number on stdout), ``final`` (a variable after the run) or ``count`` (one
-    side produced more of something). ``index`` counts from 0 within its kind.
+    ``kind`` is ``init`` (the converted initialiser differs from the original's,
+    seen before verify substitutes the recorded value), ``step`` (a ``sess.run``
+    / step-function value), ``printed`` (a number on stdout), ``final`` (a
+    variable after the run) or ``count`` (one side produced more steps or
+    printed numbers). ``index`` counts from 0 within its kind (for ``init`` and
+    ``final`` it is the variable's place in the original's creation order).
     """
 
     kind: str
