@@ -49,6 +49,15 @@ _PRIMITIVES = (type(None), bool, int, float, str, bytes)
 # ---------------------------------------------------------------------------------------------
 # Child side: runs with TensorFlow imported.
 # ---------------------------------------------------------------------------------------------
+def _distinct_constant(value: Any) -> bool:
+    """A constant whose object identity is meaningful: strings and bytes, ints outside the interned range."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int):
+        return not -5 <= value <= 256
+    return isinstance(value, (str, bytes)) and len(value) > 1
+
+
 def _is_module(value: Any) -> bool:
     return isinstance(value, types.ModuleType) or type(value).__name__ in _MODULE_TYPES
 
@@ -193,6 +202,12 @@ def _child_classify() -> None:
     for path, value in v2_objs.items():
         if not isinstance(value, _PRIMITIVES):
             by_id.setdefault(id(value), []).append(path)
+    # Constants exported under a new name (tf.COMPILER_VERSION -> tf.version.COMPILER_VERSION):
+    # matched by identity, for values whose identity means something (not True, None or small ints).
+    prim_by_id: dict[int, list[str]] = {}
+    for path, value in v2_objs.items():
+        if isinstance(value, _PRIMITIVES) and _distinct_constant(value):
+            prim_by_id.setdefault(id(value), []).append(path)
     v1_alias: dict[int, list[str]] = {}
     for path, value in v1_objs.items():
         if not isinstance(value, _PRIMITIVES) and not _is_module(value):
@@ -214,11 +229,15 @@ def _child_classify() -> None:
             e: dict[str, Any] = {"k": "module"}
             if path in v2_objs and _is_module(v2_objs[path]):
                 e["v2"] = path
+                if v2_objs[path] is value:
+                    e["eq"] = 1  # the identical module object (e.g. tf.keras.* under Keras 3)
             entries[path] = e
             continue
         if isinstance(value, _PRIMITIVES):
             if path in v2_objs and type(v2_objs[path]) is type(value) and v2_objs[path] == value:
                 entries[path] = {"k": "native", "v2": path}
+            elif _distinct_constant(value) and prim_by_id.get(id(value)):
+                entries[path] = {"k": "renamed", "v2": min(prim_by_id[id(value)], key=_rank)}
             else:
                 entries[path] = {"k": "compat"}
             continue

@@ -132,7 +132,7 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
             target, declined, compat = compat_name(symbol, entry), str(exc), True
     elif kind == "compat" or (kind == "module" and entry.v2 is None):
         target, compat = compat_name(symbol, entry), True
-    elif kind == "module" and tf1 and covered == len(parts):
+    elif kind == "module" and tf1 and covered == len(parts) and not entry.equivalent:
         # a TF1 module object used as a value: TF2's namespace of that name has other members
         target, compat = compat_name(symbol, entry), True
         declined = f"the TF1 module `{symbol}` is used as an object, and TF2's `{symbol}` has other members"
