@@ -36,7 +36,7 @@ class ConvertedClassifier(tf.keras.Model):
 def build_model(input_shape: tuple[int, ...], num_classes: int) -> tf.keras.Model:
     """The factory: ``--model tests/train_fixture_converted.py:build_model``."""
     model = ConvertedClassifier(num_classes)
-    model.build((None, *input_shape))
+    model(tf.zeros((1, *input_shape)))  # create the weights, as the TF1 graph did up front
     return model
 
 

@@ -109,9 +109,9 @@ class SaveState(keras.callbacks.Callback):
 
 def restore(folder: Path, model: keras.Model, state: SavedState) -> list[np.ndarray] | None:
     """Load weights and optimizer variables into ``model``; returns ES best weights if any."""
-    model.load_weights(folder / WEIGHTS)
     optimizer = model.optimizer
-    optimizer.build(model.trainable_variables)
+    optimizer.build(model.trainable_variables)  # so its variables exist to be assigned
+    model.load_weights(folder / WEIGHTS)
     with np.load(folder / OPTIMIZER) as saved:
         values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
     if len(values) != len(optimizer.variables):
