@@ -79,6 +79,9 @@ def run_side(side: str, script: Path, out: Path, *, init: Path | None, device: s
     env = dict(os.environ)
     env["TF_CPP_MIN_LOG_LEVEL"] = env.get("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONHASHSEED"] = "0"
+    # Same kernels run to run and side to side: oneDNN picks algorithms by load,
+    # which made a 12-step Adam CNN differ by 1e-5 between identical runs.
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     env["PYTHONPATH"] = os.pathsep.join(
         [str(Path(__file__).resolve().parents[2])] + [p for p in [env.get("PYTHONPATH")] if p])
     if side == "v1":

@@ -1,0 +1,56 @@
+"""Every hand-written TF2 fixture verifies as equivalent to its TF1 original.
+
+The pairs run two at a time (one per core) in a module fixture; each test then
+checks one verdict, so a failure names its pair.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tf2port.verify import Verdict, verify_pair
+
+PROGRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "programs"
+TOPICS = sorted(p.name for p in PROGRAMS.iterdir() if (p / "original.py").is_file())
+
+pytestmark = [pytest.mark.tf, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> dict[str, Verdict]:
+    def run(topic: str) -> Verdict:
+        return verify_pair(PROGRAMS / topic / "original.py", PROGRAMS / topic / "tf2.py",
+                           timeout=300)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(TOPICS, pool.map(run, TOPICS)))
+
+
+def test_at_least_twelve_pairs() -> None:
+    assert len(TOPICS) >= 12
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_pair_is_equivalent(verdicts: dict[str, Verdict], topic: str) -> None:
+    verdict = verdicts[topic]
+    assert verdict.status == "equivalent", (verdict.reason, verdict.stderr_tail)
+    assert verdict.exit_code == 0
+    # Something was actually compared: steps and every trainable variable.
+    assert verdict.compared.values > 0
+    assert verdict.compared.variables > 0
+    assert not [n for n in verdict.notes if "no counterpart" in n or "not matched" in n]
+    assert "CPU" in verdict.device
+
+
+@pytest.mark.parametrize("topic", ["deep_mlp_xavier"])
+def test_dropout_masks_are_aligned_and_said(verdicts: dict[str, Verdict], topic: str) -> None:
+    assert any(n.startswith("dropout masks aligned") for n in verdicts[topic].notes)
+
+
+def test_converted_programs_have_no_verify_lines() -> None:
+    for topic in TOPICS:
+        text = (PROGRAMS / topic / "tf2.py").read_text()
+        assert "tf2port" not in text and "verify" not in text, topic
+        assert "compat.v1" not in text and "Session" not in text, topic
