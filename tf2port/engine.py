@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -206,6 +205,8 @@ def run(paths: Iterable[str], options: Options, jobs: int | None = None) -> Iter
         for path in files:
             yield process_path(path, options)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     chunk = max(1, min(64, len(files) // (jobs * 4)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_worker, [(p, options) for p in files], chunksize=chunk)

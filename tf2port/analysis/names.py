@@ -11,6 +11,7 @@ Rules and fix passes speak only these qualified names, never local spellings.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -20,6 +21,22 @@ INTERESTING_METHODS = frozenset({
     "run", "eval", "minimize", "compute_gradients", "apply_gradients",
     "make_one_shot_iterator", "make_initializable_iterator", "get_next",
 })
+
+
+def _module_tf_names(tree: ast.Module) -> set[str]:
+    """Local names that module-level TF imports bind (also inside top-level if/try/with)."""
+    names: set[str] = set()
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names.update(local for local, _ in _import_bindings(stmt))
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for field in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(stmt, field, []))
+            for handler in getattr(stmt, "handlers", []):
+                stack.extend(handler.body)
+    return names
 
 
 def qualify(module_path: str) -> str | None:
@@ -138,12 +155,30 @@ def _local_names(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> s
     return names
 
 
+_IMPORT_LINES = re.compile(r"^[ \t]*(?:import|from)\b.*$", re.MULTILINE)
+
+
+def _may_rebind(source: str, names: set[str]) -> bool:
+    """Could any of ``names`` be bound by something other than its import? A textual fast path.
+
+    Function scopes are searched for local rebinding (which shadows the import) only when
+    the text has a binding-looking use of the name, which real code almost never has.
+    """
+    if not names:
+        return False
+    alternatives = "|".join(re.escape(n) for n in sorted(names))
+    pattern = (rf"\b(?:{alternatives})\b\s*(?:[:,)=]|\s+(?:in|for)\b)|"
+               rf"(?:\bas|\bfor|\blambda|\bglobal|\bnonlocal|\bdef|\bclass|[(,*])\s*\b(?:{alternatives})\b(?!\s*[.(\[])")
+    return re.search(pattern, _IMPORT_LINES.sub("", source)) is not None
+
+
 class _Walker:
     """The single walk: scope stack of bindings, collecting references and calls."""
 
-    def __init__(self, info: ModuleInfo) -> None:
+    def __init__(self, info: ModuleInfo, check_shadowing: bool = True) -> None:
         self.info = info
         self.scopes: list[dict[str, Binding | None]] = [{}]
+        self.check_shadowing = check_shadowing
 
     def lookup(self, name: str) -> Binding | None:
         for scope in reversed(self.scopes):
@@ -188,7 +223,7 @@ class _Walker:
                 self.walk(node.returns)
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
             self.walk(default)
-        self.scopes.append({name: None for name in _local_names(node)})
+        self.scopes.append({name: None for name in _local_names(node)} if self.check_shadowing else {})
         body = [node.body] if isinstance(node, ast.Lambda) else node.body
         for stmt in body:
             self.walk(stmt)
@@ -250,10 +285,17 @@ class _Walker:
             self.walk(kw.value)
 
 
-def analyse(tree: ast.Module) -> ModuleInfo:
-    """Walk ``tree`` once and return its TF bindings, references and calls."""
+def analyse(tree: ast.Module, source: str | None = None) -> ModuleInfo:
+    """Walk ``tree`` once and return its TF bindings, references and calls.
+
+    With ``source``, a textual check first decides whether local shadowing of the TF
+    import names is possible at all; without it, every function scope is examined.
+    """
     info = ModuleInfo(tree)
-    walker = _Walker(info)
+    check = True
+    if source is not None:
+        check = _may_rebind(source, _module_tf_names(tree))
+    walker = _Walker(info, check)
     for stmt in tree.body:
         walker.walk(stmt)
     return info

@@ -47,7 +47,7 @@ def parse(text: str, path: str) -> ast.Module:
 
 def lint_text(text: str, path: str, active: Active) -> list[Diagnostic]:
     tree = parse(text, path)
-    return check_module(analyse(tree), LineIndex(text), path, active)
+    return check_module(analyse(tree, text), LineIndex(text), path, active)
 
 
 def _allowed(safe_only: bool) -> Callable[[FixClass], bool]:
@@ -59,7 +59,7 @@ def _allowed(safe_only: bool) -> Callable[[FixClass], bool]:
 def _one_round(text: str, path: str, active: Active, allowed: Callable[[FixClass], bool]
                ) -> tuple[list[Edit], list[Diagnostic], list[Diagnostic], ModuleInfo, LineIndex]:
     tree = parse(text, path)
-    info, index = analyse(tree), LineIndex(text)
+    info, index = analyse(tree, text), LineIndex(text)
     diagnostics = check_module(info, index, path, active, allowed)
     accepted: list[Edit] = []
     applied: list[Diagnostic] = []
@@ -70,59 +70,71 @@ def _one_round(text: str, path: str, active: Active, allowed: Callable[[FixClass
     return accepted, applied, diagnostics, info, index
 
 
-def _eager_switch(info: ModuleInfo, index: LineIndex, diagnostics: list[Diagnostic]) -> list[Edit]:
-    """Insert ``<tf>.compat.v1.disable_eager_execution()`` after the TF import when graph code stays."""
+def _eager_switch(info: ModuleInfo, index: LineIndex, diagnostics: list[Diagnostic],
+                  applied: list[Diagnostic]) -> list[Edit]:
+    """Insert ``<tf>.compat.v1.disable_eager_execution()`` after the imports when graph code stays.
+
+    Planned on the same text as the other edits, so one run applies everything at once.
+    """
     if not any(d.code in GRAPH_RULES for d in diagnostics):
         return []
     names = {ref.name for ref in info.references}
     if not names & GRAPH_ONLY or names & EAGER_SWITCHES:
         return []
-    anchor = None
-    for stmt in info.tree.body:
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.name == "tensorflow" and not any(
-                        b.node is stmt and b.module_path != "tensorflow" for b in info.bindings):
-                    anchor = (stmt, alias.asname or "tensorflow")
+    rewritten = {d.span.line for d in applied if d.code == "TF105"}
+    body = info.tree.body
+    anchor = alias = None
+    for i, stmt in enumerate(body):
+        alias = _tensorflow_alias(stmt, rewritten)
+        if alias is not None:
+            anchor = i
+            break
     if anchor is None:
         return []
-    stmt, alias = anchor
+    while anchor + 1 < len(body) and isinstance(body[anchor + 1], (ast.Import, ast.ImportFrom)):
+        anchor += 1  # after the whole import block, not in the middle of it
     text = index.text
-    end = index.end_of(stmt)
+    end = index.end_of(body[anchor])
     newline_at = text.find("\n", end)
     newline = "\r\n" if newline_at > 0 and text[newline_at - 1] == "\r" else "\n"
     line = f"{alias}.compat.v1.disable_eager_execution()"
     if newline_at == -1:
-        return [Edit(len(text), len(text), newline + line)]
-    return [Edit(newline_at + 1, newline_at + 1, line + newline)]
+        return [Edit(len(text), len(text), newline + line, seq=9)]
+    return [Edit(newline_at + 1, newline_at + 1, line + newline, seq=9)]
+
+
+def _tensorflow_alias(stmt: ast.stmt, rewritten: set[int]) -> str | None:
+    """The local name of ``tensorflow`` bound by this statement once the fix is applied."""
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.name == "tensorflow":
+                return alias.asname or "tensorflow"
+            if alias.name == "tensorflow.compat.v1" and alias.asname and stmt.lineno in rewritten:
+                return alias.asname
+    elif isinstance(stmt, ast.ImportFrom) and stmt.lineno in rewritten and stmt.module == "tensorflow.compat":
+        return stmt.names[0].asname
+    return None
 
 
 def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> FixOutcome:
     """Rewrite ``text`` as far as the active rules allow. Raises SyntaxError for unparsable input.
 
-    One round of edits planned on the original text (edits of one run never overlap in
-    practice; one that would is left for the next run and reported), then the graph-mode
-    switch, then the checks: the result compiles and a second run changes nothing.
+    All edits, the graph-mode switch included, are planned on the original text and applied
+    at once (edits of one run do not overlap; one that would is left for the next run and
+    reported). A second analysis of the result gives the findings left and is the check:
+    it must parse, and it must plan no further edit (idempotence).
     """
     allowed = _allowed(safe_only)
     edits, applied, diagnostics, info, index = _one_round(text, path, active, allowed)
-    current = _checked(apply_edits(text, edits), path) if edits else text
-    if edits:
-        _, _, diagnostics, info, index = _one_round(current, path, active, allowed)
-    switch = _eager_switch(info, index, diagnostics)
-    if switch:
-        current = _checked(apply_edits(current, switch), path)
-    if current != text:
-        again, _, diagnostics, _, _ = _one_round(current, path, active, allowed)
-        if again or _eager_switch(*_one_round(current, path, active, allowed)[3:], diagnostics):
-            raise FixFailed("fix is not idempotent: a second run would change the output again; "
-                            "file left unchanged")
-    return FixOutcome(current, tuple(applied), tuple(diagnostics))
-
-
-def _checked(text: str, path: str) -> str:
+    edits += _eager_switch(info, index, diagnostics, applied)
+    if not edits:
+        return FixOutcome(text, (), tuple(diagnostics))
+    current = apply_edits(text, edits)
     try:
-        compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        raise FixFailed(f"the rewritten code does not compile ({exc}); file left unchanged") from exc
-    return text
+        again, _, diagnostics, info, index = _one_round(current, path, active, allowed)
+    except SyntaxError as exc:
+        raise FixFailed(f"the rewritten code does not parse ({exc.msg}, line {exc.lineno}); "
+                        "file left unchanged") from exc
+    if again or _eager_switch(info, index, diagnostics, []):
+        raise FixFailed("fix is not idempotent: a second run would change the output again; file left unchanged")
+    return FixOutcome(current, tuple(applied), tuple(diagnostics))

@@ -9,7 +9,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from xml.sax.saxutils import escape, quoteattr
 
 from tf2port.diagnostics import Diagnostic, FileResult
 
@@ -104,6 +103,8 @@ def render_github(diagnostics: list[Diagnostic]) -> str:
 
 
 def render_junit(diagnostics: list[Diagnostic]) -> str:
+    from xml.sax.saxutils import escape, quoteattr  # imported here: it pulls in urllib
+
     by_file: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_file.setdefault(d.path, []).append(d)

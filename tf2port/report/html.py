@@ -19,6 +19,7 @@ import base64
 import difflib
 import json
 import os
+import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -192,6 +193,11 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _prose(value: object) -> str:
+    """Escape a message, then show its `backticked` names as code (safe: applied after escaping)."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", _e(value))
+
+
 def _slug(prefix: str, index: int) -> str:
     return f"{prefix}-{index}"
 
@@ -258,7 +264,7 @@ def _rules_section(data: ReportData, file_ids: dict[str, str]) -> str:
         rows.append(
             f'<tr id="rule-{_e(code)}" data-count="{len(items)}">'
             f'<td class="code">{link}</td><td><span class="mono">{_e(name)}</span>'
-            f'<div class="sub">{_e(summary)}</div></td><td>{_badge(fix, fix)}</td>'
+            f'<div class="sub">{_prose(summary)}</div></td><td>{_badge(fix, fix)}</td>'
             f'<td class="n">{len(items)}</td><td class="n">{fixable}</td><td class="n">{nfiles}</td>'
             f'<td>{_bar(len(items), max(len(v) for v in by_rule.values()))}</td></tr>')
     return ('<input class="filter" type="search" placeholder="Filter rules" data-filter="rules-table">'
@@ -305,7 +311,7 @@ def _diff_html(diff: str) -> str:
         kind = ("meta" if line.startswith(("---", "+++")) else "hunk" if line.startswith("@@")
                 else "add" if line.startswith("+") else "del" if line.startswith("-") else "ctx")
         lines.append(f'<span class="d-{kind}">{_e(line) or " "}</span>')
-    return '<pre class="diff">' + "\n".join(lines) + "</pre>"
+    return '<pre class="diff">' + "".join(lines) + "</pre>"  # spans are blocks: no newlines
 
 
 def _diag_list(items: Sequence[Diagnostic], info: dict[str, tuple[str, str, str]]) -> str:
@@ -315,7 +321,7 @@ def _diag_list(items: Sequence[Diagnostic], info: dict[str, tuple[str, str, str]
         code = f'<a href="{_e(url)}">{_e(d.code)}</a>' if url else _e(d.code)
         mark = ' <span class="fixmark" title="fix has an automatic fix">[*]</span>' if _fixable(d) else ""
         out.append(f'<li><span class="where">{_e(_where(d))}</span> <span class="code">{code}</span>'
-                   f'{mark} {_e(d.message)}</li>')
+                   f'{mark} {_prose(d.message)}</li>')
     return f'<ul class="diags">{"".join(out)}</ul>'
 
 
@@ -357,11 +363,11 @@ def _unconverted_section(data: ReportData) -> str:
     for code, items in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         name, summary, url = info.get(code, (items[0][1].name, "", ""))
         rows = "".join(f'<li><span class="mono">{_e(p)}</span> <span class="where">{_e(_where(d))}</span> '
-                       f'{_e(d.message)}</li>' for p, d in items)
+                       f'{_prose(d.message)}</li>' for p, d in items)
         link = f'<a href="{_e(url)}">{_e(code)}</a>' if url else _e(code)
         parts.append(f'<details class="left" id="left-{_e(code)}" data-count="{len(items)}"><summary>'
                      f'<span class="code">{link}</span> <span class="mono">{_e(name)}</span> '
-                     f'<span class="pill">{len(items)}</span><div class="sub">{_e(summary)}</div>'
+                     f'<span class="pill">{len(items)}</span><div class="sub">{_prose(summary)}</div>'
                      f'</summary><ul class="diags">{rows}</ul></details>')
     return "".join(parts)
 
