@@ -181,6 +181,7 @@ def test_rule_rows_add_up_and_leftovers_are_listed(built: tuple[Path, Path, dict
     assert rows == {code: str(n) for code, n in per_rule.items()}
     assert 'id="left-TF401"' in html  # tf.layers has no automatic fix: listed as not converted
     assert "TF001" in html and "cannot parse" in html  # the broken file, with the reason
+    assert "<code>tf.placeholder</code> is graph-mode only" in html  # `names` in messages shown as code
 
 
 def test_diffs_show_what_fix_would_change(built: tuple[Path, Path, dict[str, int]]) -> None:
