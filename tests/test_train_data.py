@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> Path:
-    np.savez(path, **arrays)
+    np.savez(path, **arrays)  # type: ignore[arg-type]
     return path
 
 

@@ -211,3 +211,16 @@ def test_cli_end_to_end_writes_every_output(tmp_path: Path, small: Path) -> None
     assert any((out / "tensorboard").rglob("events.out.tfevents.*"))
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and len(metrics["history"]["val_accuracy"]) == 2
+
+
+def test_cli_device_gpu_without_a_gpu_exits_2(tmp_path: Path, small: Path) -> None:
+    import tensorflow as tf
+    from click.testing import CliRunner
+
+    from tf2port.cli import cli
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU")
+    result = CliRunner().invoke(cli, ["train", "--device", "gpu", "--dataset", str(small), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--device gpu: TensorFlow sees no GPU" in result.output

@@ -138,6 +138,15 @@ def run(cfg: TrainConfig, stream: IO[str] = sys.stderr) -> TrainResult:
             model.set_weights(es_best_weights)
     else:
         train_ds = data_mod.train_dataset(arrays, global_batch, cfg.seed, first_epoch, cfg.epochs)
+        last = len(arrays.x_train) % global_batch
+        if cfg.loop == "fit" and replicas > 1 and last % replicas:
+            print(
+                f"tf2port train: note: each epoch ends with a batch of {last} examples, split "
+                f"unevenly over {replicas} replicas; Keras fit averages the replicas' mean losses "
+                "with equal weight, so that step differs slightly from one device. "
+                "--loop tape weights every example equally.",
+                file=stream,
+            )
         plan = loops.LoopPlan(first_epoch, cfg.epochs, data_mod.steps_per_epoch(len(arrays.x_train), global_batch))
         if cfg.loop == "fit":
             now = loops.run_fit(model, train_ds, val_ds, plan, callbacks)

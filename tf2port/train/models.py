@@ -83,7 +83,8 @@ def inception(input_shape: tuple[int, ...], num_classes: int) -> keras.Model:
     bp = keras.layers.MaxPooling2D(3, strides=1, padding="same", name="branch_pool")(stem)
     bp = keras.layers.Conv2D(8, 1, activation="relu", name="branch_pool_proj")(bp)
     mixed = keras.layers.Concatenate(name="mixed")([b1, b3, b5, bp])
-    pooled = keras.layers.GlobalAveragePooling2D()(mixed)
+    # On 8x8 digits, global average pooling throws away where strokes are; keep a 4x4 map.
+    pooled = keras.layers.Flatten()(keras.layers.MaxPooling2D(2)(mixed))
     outputs = keras.layers.Dense(num_classes, name="logits")(pooled)
     return keras.Model(inputs, outputs, name="inception")
 
