@@ -145,9 +145,9 @@ def _plot_png(verdict: dict[str, Any]) -> str:
     from tf2port.verify.verdict import Compared, Divergence, Verdict
 
     fields = {k: v for k, v in verdict.items() if k in Verdict.__dataclass_fields__}
-    div = fields.get("divergence")
-    fields["divergence"] = Divergence(**{k: tuple(v) if isinstance(v, list) else v
-                                         for k, v in div.items()}) if div else None
+    div: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                           for k, v in (fields.get("divergence") or {}).items()}
+    fields["divergence"] = Divergence(**div) if div else None
     fields["compared"] = Compared(**(fields.get("compared") or {}))
     for key in ("notes", "original_losses", "converted_losses", "seconds"):
         if key in fields:
@@ -355,11 +355,11 @@ def _unconverted_section(data: ReportData) -> str:
         return '<p class="empty" id="unconverted-empty">Everything found can be converted by <code>tf2port fix</code>.</p>'
     parts = []
     if errors:
-        items = "".join(f'<li><span class="mono">{_e(p)}</span> <span class="where">{_e(_where(d))}</span> '
-                        f'<span class="code">{_e(d.code)}</span> {_e(d.name)}: {_e(d.message)}</li>'
-                        for p, d in errors)
+        listed = "".join(f'<li><span class="mono">{_e(p)}</span> <span class="where">{_e(_where(d))}</span> '
+                         f'<span class="code">{_e(d.code)}</span> {_e(d.name)}: {_e(d.message)}</li>'
+                         for p, d in errors)
         parts.append(f'<div class="callout err"><h3>Files tf2port could not process '
-                     f'({len(errors)})</h3><ul class="diags">{items}</ul></div>')
+                     f'({len(errors)})</h3><ul class="diags">{listed}</ul></div>')
     for code, items in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         name, summary, url = info.get(code, (items[0][1].name, "", ""))
         rows = "".join(f'<li><span class="mono">{_e(p)}</span> <span class="where">{_e(_where(d))}</span> '
