@@ -95,10 +95,14 @@ def test_resume_continues_the_epoch_count_and_the_same_run(tmp_path: Path, small
     assert [r.split(",")[0] for r in rows[1:]] == ["0", "1", "2", "3"]
 
 
-def test_resume_refuses_different_settings(tmp_path: Path, small: Path) -> None:
+def test_resume_of_a_finished_run_and_of_different_settings(tmp_path: Path, small: Path) -> None:
     from tf2port.train.resume import ResumeError
 
-    train(tmp_path, "r", dataset=str(small), epochs=1)
+    done = train(tmp_path, "r", dataset=str(small), epochs=1)
+    again = train(tmp_path, "r", dataset=str(small), epochs=1, resume=True)
+    assert again.stop_reason.startswith("nothing to resume")
+    assert again.epochs_run == 1
+    assert again.final == pytest.approx(done.final, abs=1e-6)
     with pytest.raises(ResumeError, match="resume with the same settings"):
         train(tmp_path, "r", dataset=str(small), epochs=2, seed=7, resume=True)
 

@@ -161,7 +161,9 @@ def run(cfg: TrainConfig, stream: IO[str] = sys.stderr) -> TrainResult:
         best_epoch = early_stopping.best_epoch + 1
     elif early_stopping is not None and state and state.early_stopping:
         best_epoch = int(state.early_stopping["best_epoch"]) + 1
-    if stopped:
+    if already_done:
+        reason = f"nothing to resume: the saved run had finished ({'early stop' if stopped else f'{first_epoch} epochs'})"
+    elif stopped:
         reason = f"early stopping: val_loss did not improve for {cfg.patience} epochs after epoch {best_epoch}"
     else:
         reason = f"reached --epochs {cfg.epochs}"
@@ -187,7 +189,7 @@ def run(cfg: TrainConfig, stream: IO[str] = sys.stderr) -> TrainResult:
         write_curves(history, out / "curves.png")
         files["curves"] = str(out / "curves.png")
     result = TrainResult(
-        history=history, first_epoch=first_epoch, epochs_run=epochs_run, stop_reason=reason,
+        history=history, first_epoch=0 if already_done else first_epoch, epochs_run=epochs_run, stop_reason=reason,
         best_epoch=best_epoch, final=final, model=cfg.model, loop=cfg.loop,
         strategy="mirrored" if isinstance(strategy, tf.distribute.MirroredStrategy) else "default", replicas=replicas, global_batch=global_batch,
         learning_rate=learning_rate, dataset=arrays.source,
