@@ -64,7 +64,7 @@ def test_hostile_program_exits_2_and_leaves_nothing(tmp_path: Path, kind: str, s
         pair = (str(program), str(LINEAR / "tf2.py"))
     else:
         pair = (str(LINEAR / "original.py"), str(program))
-    result = _cli(*pair, "--timeout", "60", "--memory", "3072")
+    result = _cli(*pair, "--timeout", "30", "--memory", "3072")
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"ERROR: {pair[0]}" in result.stdout
     expected = {"hang": "timed out", "memory": "MemoryError", "crash": "SIGABRT"}[kind]
@@ -72,14 +72,6 @@ def test_hostile_program_exits_2_and_leaves_nothing(tmp_path: Path, kind: str, s
     pids = [int(p) for p in pidfile.read_text().split()]
     assert len(pids) == 2
     assert not [pid for pid in pids if _alive(pid)], "processes left behind"
-
-
-def test_memory_cap_applies_to_the_child(tmp_path: Path) -> None:
-    """The cap is per side: a 3 GB cap stops a program that wants far more."""
-    program, _ = _write_program(tmp_path, "memory")
-    verdict = verify_pair(program, LINEAR / "tf2.py", timeout=60, memory_mb=3072)
-    assert verdict.status == "error" and verdict.failed_side == "original"
-    assert "MemoryError" in verdict.reason + verdict.stderr_tail
 
 
 @pytest.mark.skipif(gpu_present(), reason="this machine has a GPU")
