@@ -26,8 +26,12 @@ def _diagnostic(rule: Rule, message: str, path: str, node: ast.AST, index: LineI
 
 
 def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
-                 fixable: Callable[[FixClass], bool] = lambda _: True) -> list[Diagnostic]:
-    """All diagnostics for a module, in source order, each with the edits that fix it."""
+                 fixable: Callable[[FixClass], bool] = lambda _: True, tf1: bool | None = None) -> list[Diagnostic]:
+    """All diagnostics for a module, in source order, each with the edits that fix it.
+
+    ``tf1`` overrides the module's own evidence of being TF1 code (the graph-to-eager
+    rewrite removes that evidence while the module is still TF1 code).
+    """
     table = dispatch()
     out: list[Diagnostic] = []
     rewritten_imports: set[int] = set()  # id() of import statements whose fix will be applied
@@ -43,7 +47,8 @@ def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
             out.append(_diagnostic(rule, message, path, node, index, edits,
                                    "import `tensorflow` and rename what it is used for"))
 
-    tf1 = any(is_tf1_evidence(ref) for ref in info.references)
+    if tf1 is None:
+        tf1 = any(is_tf1_evidence(ref) for ref in info.references)
     for ref in info.references:
         binding = ref.binding
         root_alias = binding.module_path in ROOT_MODULES and ref.spelling.split(".")[0] == binding.local

@@ -7,12 +7,14 @@ the caller leaves the file untouched.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from tf2port.analysis.names import ModuleInfo, analyse
 from tf2port.checker import Active, check_module
-from tf2port.diagnostics import Diagnostic, Edit, FixClass
+from tf2port.diagnostics import Diagnostic, Edit, FixClass, Span
+from tf2port.fix import graph_to_eager
 from tf2port.fix.edits import LineIndex, apply_edits, compatible
 
 # TF1 APIs that only work with eager execution disabled (kept as tf.compat.v1.* fallbacks).
@@ -56,11 +58,11 @@ def _allowed(safe_only: bool) -> Callable[[FixClass], bool]:
     return lambda fix_class: fix_class is not FixClass.NONE
 
 
-def _one_round(text: str, path: str, active: Active, allowed: Callable[[FixClass], bool]
+def _one_round(text: str, path: str, active: Active, allowed: Callable[[FixClass], bool], tf1: bool | None = None
                ) -> tuple[list[Edit], list[Diagnostic], list[Diagnostic], ModuleInfo, LineIndex]:
     tree = parse(text, path)
     info, index = analyse(tree, text), LineIndex(text)
-    diagnostics = check_module(info, index, path, active, allowed)
+    diagnostics = check_module(info, index, path, active, allowed, tf1)
     accepted: list[Edit] = []
     applied: list[Diagnostic] = []
     for diag in diagnostics:
@@ -119,22 +121,80 @@ def _tensorflow_alias(stmt: ast.stmt, rewritten: set[int]) -> str | None:
 def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> FixOutcome:
     """Rewrite ``text`` as far as the active rules allow. Raises SyntaxError for unparsable input.
 
-    All edits, the graph-mode switch included, are planned on the original text and applied
-    at once (edits of one run do not overlap; one that would is left for the next run and
-    reported). A second analysis of the result gives the findings left and is the check:
-    it must parse, and it must plan no further edit (idempotence).
+    First the structural graph-to-eager rewrite (unless ``safe_only``), then the name pass:
+    all its edits, the graph-mode switch included, are planned on one text and applied at
+    once. A second analysis of the result gives the findings left and is the check: it must
+    parse, and it must plan no further edit (idempotence).
     """
     allowed = _allowed(safe_only)
-    edits, applied, diagnostics, info, index = _one_round(text, path, active, allowed)
-    edits += _eager_switch(info, index, diagnostics, applied)
-    if not edits:
-        return FixOutcome(text, (), tuple(diagnostics))
-    current = apply_edits(text, edits)
-    try:
-        again, _, diagnostics, info, index = _one_round(current, path, active, allowed)
-    except SyntaxError as exc:
-        raise FixFailed(f"the rewritten code does not parse ({exc.msg}, line {exc.lineno}); "
-                        "file left unchanged") from exc
-    if again or _eager_switch(info, index, diagnostics, []):
-        raise FixFailed("fix is not idempotent: a second run would change the output again; file left unchanged")
-    return FixOutcome(current, tuple(applied), tuple(diagnostics))
+    original = text
+    before = lint_text(text, path, active)  # also proves the input parses
+    declined: list[Diagnostic] = []
+    structural = False
+    if not safe_only and all(active(code, 1) for code in GRAPH_RULES):
+        rewrite = graph_to_eager.rewrite(text)
+        if rewrite.text is not None and rewrite.text != text:
+            text, structural = rewrite.text, True
+        declined = [_declined_diagnostic(d, path, before) for d in rewrite.declined]
+    edits, _, diagnostics, info, index = _one_round(text, path, active, allowed, True if structural else None)
+    applied_names = [d for d in diagnostics if d.edits]
+    edits = [e for d in applied_names for e in d.edits]
+    if not _non_overlapping(edits):
+        edits, kept = [], []
+        for d in applied_names:
+            if compatible(edits, list(d.edits)):
+                edits.extend(d.edits)
+                kept.append(d)
+        applied_names = kept
+    edits += _eager_switch(info, index, diagnostics, applied_names)
+    current = apply_edits(text, edits) if edits else text
+    if current != original:
+        try:
+            again, _, diagnostics, info, index = _one_round(current, path, active, allowed)
+        except SyntaxError as exc:
+            raise FixFailed(f"the rewritten code does not parse ({exc.msg}, line {exc.lineno}); "
+                            "file left unchanged") from exc
+        if again or _eager_switch(info, index, diagnostics, []):
+            raise FixFailed("fix is not idempotent: a second run would change the output again; "
+                            "file left unchanged")
+        if structural and graph_to_eager.rewrite(current).text not in (None, current):
+            raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
+    remaining = _merge_declined(diagnostics, declined)
+    applied = list(applied_names)
+    if structural:  # what the structural rewrite removed, counted against the original findings
+        renamed = {d.code for d in applied_names}
+        applied += [d for d in _applied(before, remaining) if d.code not in renamed]
+    return FixOutcome(current, tuple(applied), tuple(remaining))
+
+
+def _non_overlapping(edits: list[Edit]) -> bool:
+    ordered = sorted(edits, key=lambda e: (e.start, e.end, e.seq))
+    return all(b.start >= a.end for a, b in zip(ordered, ordered[1:]))
+
+
+def _applied(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
+    """The original findings that the fix resolved (per code: how many fewer remain)."""
+    left = Counter(d.code for d in after)
+    out = []
+    for diag in before:
+        if left[diag.code] > 0:
+            left[diag.code] -= 1
+        else:
+            out.append(diag)
+    return out
+
+
+def _declined_diagnostic(declined: graph_to_eager.Declined, path: str, before: list[Diagnostic]) -> Diagnostic:
+    """A blocker of the structural rewrite, reported under the rule of the construct that blocked it."""
+    from tf2port.rules import dispatch
+
+    rule = dispatch().claim(declined.construct) if declined.construct.startswith("tf.") else None
+    code, name = (rule.CODE, rule.NAME) if rule is not None else ("TF201", "session")
+    message = f"graph-to-eager rewrite declined: {declined.reason} (`{declined.construct}`)"
+    return Diagnostic(code, name, message, path, Span(declined.line, declined.col, declined.line, declined.col))
+
+
+def _merge_declined(diagnostics: list[Diagnostic], declined: list[Diagnostic]) -> list[Diagnostic]:
+    out = list(diagnostics) + declined
+    out.sort(key=lambda d: (d.span, d.code))
+    return out

@@ -1,0 +1,538 @@
+"""Dataflow analysis of a TF1 graph-building script, for the graph-to-eager rewrite.
+
+A TF1 script builds a graph at module level (placeholders, variables, layers, ops,
+an optimizer's ``minimize``) and evaluates slices of it with ``sess.run``. This module
+classifies every module-level statement into a role and finds every run site; it
+answers "which statements compute these fetches, and from which placeholders?"
+(:meth:`GraphProgram.slice`). Emission lives in ``tf2port.fix.graph_to_eager``.
+
+When a construct is outside what the rewrite supports, analysis records a
+:class:`Blocker` (line and reason) instead of guessing; one blocker declines the
+whole module, which then keeps its ``tf.compat.v1`` form.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from tf2port.analysis.names import qualify
+
+PLACEHOLDERS = frozenset({"tf.placeholder", "tf.placeholder_with_default"})
+SESSIONS = frozenset({"tf.Session", "tf.InteractiveSession"})
+VARIABLES = frozenset({"tf.Variable", "tf.get_variable"})
+INITIALIZERS = frozenset({"tf.global_variables_initializer", "tf.initialize_all_variables",
+                          "tf.local_variables_initializer", "tf.variables_initializer"})
+OPTIMIZERS = frozenset({"tf.train.GradientDescentOptimizer", "tf.train.MomentumOptimizer",
+                        "tf.train.AdamOptimizer", "tf.train.AdagradOptimizer",
+                        "tf.train.AdadeltaOptimizer"})
+LAYER_PREFIX = "tf.layers."
+# graph-level constructs that the rewrite does not turn into eager code (yet)
+UNSUPPORTED = {
+    "tf.train.start_queue_runners": "queue runners feed the graph from background threads",
+    "tf.train.Coordinator": "queue-runner coordination has no eager counterpart",
+    "tf.train.import_meta_graph": "a graph loaded from a MetaGraph has no Python source to rewrite",
+    "tf.train.Saver": "checkpoints with tf.train.Saver are not rewritten yet",
+    "tf.summary.merge_all": "TF1 summaries are not rewritten yet",
+    "tf.summary.FileWriter": "TF1 summaries are not rewritten yet",
+    "tf.reset_default_graph": "a program that builds several graphs is not rewritten",
+    "tf.get_default_graph": "direct use of the graph object has no eager counterpart",
+    "tf.Graph": "direct use of graph objects has no eager counterpart",
+    "tf.cond": "tf.cond on graph values is not rewritten yet",
+    "tf.while_loop": "tf.while_loop on graph values is not rewritten yet",
+    "tf.nn.dynamic_rnn": "RNN cells with dynamic_rnn are not rewritten yet (Keras RNN weights differ in layout)",
+    "tf.nn.rnn_cell": "RNN cells are not rewritten yet (Keras RNN weights differ in layout)",
+    "tf.contrib.rnn": "RNN cells are not rewritten yet (Keras RNN weights differ in layout)",
+    "tf.variable_scope": "variable scopes are not rewritten yet",
+    "tf.get_collection": "graph collections are not rewritten yet",
+}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why the module cannot be rewritten: the construct, its line and the reason."""
+
+    line: int
+    col: int
+    construct: str
+    reason: str
+
+
+@dataclass
+class Statement:
+    """One module-level statement and what it means in the graph."""
+
+    index: int  # position in module.body
+    node: cst.BaseStatement
+    role: str  # see ROLES
+    defines: tuple[str, ...] = ()
+    uses: frozenset[str] = frozenset()
+    call: cst.Call | None = None  # the TF call that gives the role, when there is one
+    qualified: str = ""  # qualified name of that call
+    extra: dict = field(default_factory=dict)
+
+
+ROLES = ("host", "import", "placeholder", "variable", "layer", "optimizer", "train", "op",
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop")
+
+
+@dataclass
+class RunSite:
+    """One evaluation of graph values: ``sess.run``, ``tensor.eval()`` or ``op.run()``."""
+
+    call: cst.Call
+    fetches: tuple[str, ...]  # fetched graph names, in order
+    fetch_list: bool  # fetched as a list/tuple (result unpacked) or a single value
+    feeds: dict[str, cst.BaseExpression]  # placeholder name -> fed expression
+    line: int
+
+
+@dataclass
+class GraphProgram:
+    module: cst.Module
+    statements: list[Statement]
+    aliases: dict[str, str]  # local name -> module path, for module-level TF imports
+    tf_alias: str  # the local name of `tensorflow` in the output ("tf")
+    session_names: set[str]
+    run_sites: list[RunSite]
+    blockers: list[Blocker]
+    positions: dict[cst.CSTNode, CodeRange]
+
+    def by_name(self) -> dict[str, Statement]:
+        """The last defining statement of each graph name (module order)."""
+        out: dict[str, Statement] = {}
+        for stmt in self.statements:
+            for name in stmt.defines:
+                if stmt.role != "host":
+                    out[name] = stmt
+        return out
+
+    def graph_names(self) -> set[str]:
+        return {n for s in self.statements if s.role not in ("host", "import", "session", "session_with")
+                for n in s.defines}
+
+    def slice(self, fetches: tuple[str, ...], before: int) -> tuple[list[Statement], list[str], list[str]]:
+        """Op statements computing ``fetches`` as of module position ``before``.
+
+        Returns (statements in module order, placeholders needed, iterator outputs needed).
+        Train ops pull in their loss; variables, layers and optimizers are module-level
+        objects and are not part of the slice.
+        """
+        needed = set(fetches)
+        chosen: list[Statement] = []
+        inputs: set[str] = set()
+        iterator_outputs: set[str] = set()
+        for stmt in reversed([s for s in self.statements if s.index < before]):
+            hit = needed & set(stmt.defines)
+            if not hit or stmt.role == "host":
+                continue
+            needed -= hit
+            if stmt.role == "placeholder":
+                inputs |= hit
+            elif stmt.role == "next":
+                iterator_outputs |= set(stmt.defines)
+            elif stmt.role in ("op", "layer", "train"):
+                chosen.append(stmt)
+                needed |= stmt.uses
+        chosen.reverse()
+        order = {name: s.index for s in self.statements for name in s.defines}
+        return (chosen, sorted(inputs, key=lambda n: order[n]),
+                sorted(iterator_outputs, key=lambda n: order[n]))
+
+
+# --- small helpers -------------------------------------------------------------------------------
+def dotted(node: cst.BaseExpression) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _NameUses(cst.CSTVisitor):
+    """Names read by an expression or statement (not attribute names, keywords or params)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def names_used(node: cst.CSTNode) -> set[str]:
+    visitor = _NameUses()
+    node.visit(visitor)
+    return visitor.names
+
+
+def _targets(node: cst.BaseAssignTargetExpression) -> tuple[str, ...] | None:
+    if isinstance(node, cst.Name):
+        return (node.value,)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        out = []
+        for element in node.elements:
+            if not isinstance(element.value, cst.Name):
+                return None
+            out.append(element.value.value)
+        return tuple(out)
+    return None
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    visitor = _Calls()
+    node.visit(visitor)
+    return visitor.calls
+
+
+def keyword(call: cst.Call, name: str, position: int | None = None) -> cst.BaseExpression | None:
+    """The value passed for parameter ``name`` (by keyword, or at ``position``)."""
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+        if arg.keyword is None and not arg.star and position is not None and i == position:
+            return arg.value
+    return None
+
+
+# --- the analysis -----------------------------------------------------------------------------
+class _Analyser:
+    def __init__(self, module: cst.Module, aliases: dict[str, str]) -> None:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.module = module
+        self.aliases = aliases
+        self.blockers: list[Blocker] = []
+        self.statements: list[Statement] = []
+        self.session_names: set[str] = set()
+        self.run_sites: list[RunSite] = []
+        self.defined: dict[str, str] = {}  # graph name -> role
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        name = dotted(node)
+        if name is None:
+            return None
+        root, _, rest = name.partition(".")
+        module = self.aliases.get(root)
+        if module is None:
+            return None
+        return qualify(module + ("." + rest if rest else ""))
+
+    def line(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.positions.get(node)
+        return (pos.start.line, pos.start.column + 1) if pos else (1, 1)
+
+    def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
+        line, col = self.line(node)
+        self.blockers.append(Blocker(line, col, construct, reason))
+
+    # statements ---------------------------------------------------------------------------------
+    def run(self) -> None:
+        for index, stmt in enumerate(self.module.body):
+            self.statement(index, stmt)
+        self.find_run_sites()
+
+    def check_unsupported(self, node: cst.CSTNode) -> bool:
+        for call in calls_in(node):
+            name = self.qualified(call.func)
+            if name is None:
+                continue
+            for prefix, reason in UNSUPPORTED.items():
+                if name == prefix or name.startswith(prefix + "."):
+                    self.block(call, name, reason)
+                    return True
+        for sub in _attribute_uses(node):
+            name = self.qualified(sub)
+            if name and (name.startswith("tf.nn.rnn_cell") or name.startswith("tf.contrib.rnn")):
+                self.block(sub, name, UNSUPPORTED["tf.nn.rnn_cell"])
+                return True
+        return False
+
+    def statement(self, index: int, stmt: cst.BaseStatement) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+            small = stmt.body[0]
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                self.statements.append(Statement(index, stmt, "import"))
+                return
+            if self.check_unsupported(stmt):
+                self.statements.append(Statement(index, stmt, "host"))
+                return
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                targets = _targets(small.targets[0].target)
+                if targets is not None:
+                    self.assignment(index, stmt, targets, small.value)
+                    return
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                name = self.qualified(small.value.func)
+                if name and name.startswith("tf.summary."):
+                    self.block(small, name, "TF1 summaries are not rewritten yet")
+            self.host(index, stmt)
+            return
+        if isinstance(stmt, cst.With):
+            session = self.session_item(stmt)
+            if session is not None:
+                self.session_names.add(session)
+                self.statements.append(Statement(index, stmt, "session_with", defines=(session,)))
+                if self.check_unsupported(stmt.body):
+                    return
+                self.nested_graph_code(stmt.body)
+                return
+            for item in stmt.items:
+                name = self.qualified(item.item.func) if isinstance(item.item, cst.Call) else None
+                if name == "tf.control_dependencies":
+                    self.block(stmt, name, "explicit control dependencies are not rewritten yet")
+                    self.host(index, stmt)
+                    return
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            graph_calls = [c for c in calls_in(stmt) if (self.qualified(c.func) or "").startswith(
+                ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers", "tf.train", "tf.Session"))]
+            if graph_calls:
+                self.block(graph_calls[0], self.qualified(graph_calls[0].func) or "",
+                           "graph code inside a function or class is not rewritten yet "
+                           "(library-style graph code)")
+            self.host(index, stmt)
+            return
+        if self.check_unsupported(stmt):
+            self.host(index, stmt)
+            return
+        self.nested_graph_code(stmt)
+        self.host(index, stmt)
+
+    def nested_graph_code(self, node: cst.CSTNode) -> None:
+        """Graph construction inside loops or blocks cannot be sliced statement by statement."""
+        for call in calls_in(node):
+            name = self.qualified(call.func) or ""
+            if name in PLACEHOLDERS or name in VARIABLES or name.startswith(LAYER_PREFIX) or name in OPTIMIZERS:
+                self.block(call, name, "graph built inside a loop or block; only module-level graph "
+                                       "construction is rewritten")
+                return
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "minimize":
+                self.block(call, "minimize", "minimize() inside a loop or block is not rewritten")
+                return
+
+    def host(self, index: int, stmt: cst.BaseStatement) -> None:
+        defines: tuple[str, ...] = ()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        defines += _targets(target.target) or ()
+        uses = frozenset(names_used(stmt))
+        graph_uses = {n for n in uses if n in self.defined}
+        if graph_uses and isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(s, cst.Assign) for s in stmt.body) and not self.contains_run(stmt):
+            # an assignment computing from graph values: an op (e.g. `L1 = tf.nn.relu(...)`)
+            self.op(index, stmt, defines, uses)
+            return
+        for name in defines:
+            self.defined.pop(name, None)  # rebound to a plain Python value
+        self.statements.append(Statement(index, stmt, "host", defines=defines, uses=uses))
+
+    def contains_run(self, node: cst.CSTNode) -> bool:
+        for call in calls_in(node):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval"):
+                receiver = dotted(func.value)
+                if receiver in self.session_names or receiver in self.defined:
+                    return True
+        return False
+
+    def op(self, index: int, stmt: cst.BaseStatement, defines: tuple[str, ...], uses: frozenset[str]) -> None:
+        graph_uses = frozenset(n for n in uses if n in self.defined)
+        for name in defines:
+            self.defined[name] = "op"
+        self.statements.append(Statement(index, stmt, "op", defines=defines, uses=graph_uses))
+
+    def session_item(self, stmt: cst.With) -> str | None:
+        for item in stmt.items:
+            if isinstance(item.item, cst.Call) and self.qualified(item.item.func) in SESSIONS:
+                if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                    return item.asname.name.value
+                return "<session>"
+        return None
+
+    def assignment(self, index: int, stmt: cst.SimpleStatementLine, targets: tuple[str, ...],
+                   value: cst.BaseExpression) -> None:
+        uses = frozenset(names_used(value))
+        call = value if isinstance(value, cst.Call) else None
+        name = self.qualified(call.func) if call is not None else None
+        role = None
+        extra: dict = {}
+        if name in SESSIONS and len(targets) == 1:
+            self.session_names.add(targets[0])
+            self.statements.append(Statement(index, stmt, "session", defines=targets, call=call, qualified=name))
+            return
+        if name in PLACEHOLDERS and len(targets) == 1:
+            role = "placeholder"
+        elif name in VARIABLES and len(targets) == 1:
+            role = "variable"
+        elif name and name.startswith(LAYER_PREFIX) and len(targets) == 1:
+            role = "layer"
+        elif name in OPTIMIZERS and len(targets) == 1:
+            role = "optimizer"
+        elif name == "tf.train.exponential_decay" and len(targets) == 1:
+            role = "schedule"
+        elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "minimize":
+            role = "train"
+            extra["optimizer"] = call.func.value
+        elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+                "make_one_shot_iterator",) or name == "tf.data.make_one_shot_iterator":
+            role = "iterator"
+        elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_next" \
+                and dotted(call.func.value) in self.defined and self.defined[dotted(call.func.value)] == "iterator":
+            role = "next"
+        elif name in INITIALIZERS:
+            role = "initializer"
+        if role is None:
+            if any(n in self.defined for n in uses) or self.is_tf_expression(value):
+                if self.contains_run(value):
+                    self.host(index, stmt)
+                    return
+                self.op(index, stmt, targets, uses)
+                return
+            self.host(index, stmt)
+            return
+        for target in targets:
+            self.defined[target] = role
+        graph_uses = frozenset(n for n in uses if n in self.defined or n in targets)
+        self.statements.append(Statement(index, stmt, role, defines=targets, uses=graph_uses, call=call,
+                                         qualified=name or "", extra=extra))
+
+    def is_tf_expression(self, value: cst.BaseExpression) -> bool:
+        """Does the expression call TensorFlow ops (and so build graph nodes)?"""
+        for call in calls_in(value):
+            name = self.qualified(call.func)
+            if name and name.startswith("tf.") and not name.startswith(("tf.compat.v1.disable", "tf.keras")):
+                return True
+        return False
+
+    # run sites ----------------------------------------------------------------------------------
+    def find_run_sites(self) -> None:
+        for stmt in self.statements:
+            if stmt.role not in ("host", "session_with"):
+                continue
+            for call in calls_in(stmt.node):
+                site = self.run_site(call)
+                if site is not None:
+                    self.run_sites.append(site)
+
+    def run_site(self, call: cst.Call) -> RunSite | None:
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        receiver = dotted(func.value)
+        line, _ = self.line(call)
+        if method == "run" and receiver in self.session_names:
+            fetches_node = keyword(call, "fetches", 0)
+            feeds = keyword(call, "feed_dict", 1)
+            if fetches_node is None:
+                self.block(call, "Session.run", "sess.run without fetches")
+                return None
+            if isinstance(fetches_node, cst.Call) and self.qualified(fetches_node.func) in INITIALIZERS:
+                return RunSite(call, (), False, {}, line)
+            names = self.fetch_names(fetches_node, call)
+            if names is None:
+                return None
+            return RunSite(call, names[0], names[1], self.feeds(feeds, call) or {}, line)
+        if method in ("eval", "run") and (receiver in self.defined or (
+                isinstance(func.value, cst.Call) and self.qualified(func.value.func) in INITIALIZERS)):
+            if isinstance(func.value, cst.Call):
+                return RunSite(call, (), False, {}, line)
+            feeds = keyword(call, "feed_dict", 0)
+            return RunSite(call, (receiver,), False, self.feeds(feeds, call) or {}, line)
+        return None
+
+    def fetch_names(self, node: cst.BaseExpression, call: cst.Call) -> tuple[tuple[str, ...], bool] | None:
+        if isinstance(node, cst.Name) and node.value in self.defined:
+            return (node.value,), False
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out = []
+            for element in node.elements:
+                if not isinstance(element.value, cst.Name) or element.value.value not in self.defined:
+                    self.block(call, "Session.run", "a fetch that is not a name of a graph value")
+                    return None
+                out.append(element.value.value)
+            return tuple(out), True
+        self.block(call, "Session.run", "fetches that are not graph names (dicts, expressions)")
+        return None
+
+    def feeds(self, node: cst.BaseExpression | None, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
+        if node is None:
+            return {}
+        if isinstance(node, cst.Name):
+            # a dict built once: `feed = {X: x, Y: y}` then `feed_dict=feed`
+            for stmt in self.module.body:
+                found = _simple_assign(stmt, node.value)
+                if isinstance(found, cst.Dict):
+                    node = found
+        if not isinstance(node, cst.Dict):
+            self.block(call, "feed_dict", "feed_dict is not a dict literal")
+            return None
+        out: dict[str, cst.BaseExpression] = {}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.Name) \
+                    or self.defined.get(element.key.value) != "placeholder":
+                self.block(call, "feed_dict", "feed_dict keys must be placeholder names")
+                return None
+            out[element.key.value] = element.value
+        return out
+
+
+def _simple_assign(stmt: cst.BaseStatement, name: str) -> cst.BaseExpression | None:
+    body = stmt.body.body if isinstance(stmt, cst.With) else [stmt]
+    for inner in body:
+        if isinstance(inner, cst.SimpleStatementLine) and len(inner.body) == 1 and isinstance(inner.body[0], cst.Assign):
+            assign = inner.body[0]
+            if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                    and assign.targets[0].target.value == name:
+                return assign.value
+    return None
+
+
+def _attribute_uses(node: cst.CSTNode) -> Iterator[cst.Attribute]:
+    class Visitor(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Attribute] = []
+
+        def visit_Attribute(self, attr: cst.Attribute) -> bool:
+            self.found.append(attr)
+            return False
+
+    visitor = Visitor()
+    node.visit(visitor)
+    return iter(visitor.found)
+
+
+def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
+    """Classify the module's statements and run sites; blockers say what is unsupported."""
+    analyser = _Analyser(module, aliases)
+    analyser.run()
+    tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
+                    "tf")
+    return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
+                        analyser.run_sites, analyser.blockers, dict(analyser.positions))

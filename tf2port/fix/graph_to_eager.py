@@ -1,0 +1,819 @@
+"""Graph to eager: rewrite a TF1 session script into TF2-native code (libcst).
+
+One function per distinct ``sess.run`` (same fetches, same feeds): the fed placeholders
+become its parameters, the statements that compute the fetched values (and only those)
+become its body, a ``minimize`` becomes a ``tf.GradientTape`` step with the matching
+Keras optimizer, and the run site becomes a call. Variables, Keras layers (from
+``tf.layers``) and optimizers are created once at module level. Sessions and
+initialisers disappear. Names come from the user's names: ``train`` → ``train_step``,
+``cost`` → ``compute_cost``.
+
+The analysis (:mod:`tf2port.analysis.graph`) decides what is supported; a blocker
+declines the whole module (its ``tf.compat.v1`` fallback then still runs).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from tf2port.analysis.graph import (GraphProgram, RunSite, Statement, analyse_graph, dotted, keyword,
+                                    names_used)
+from tf2port.analysis.names import analyse
+
+# TF1 optimizer -> (Keras class, v1 positional params, {v1 param: keras param}, TF1 defaults Keras lacks)
+OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str]]] = {
+    "tf.train.GradientDescentOptimizer": ("SGD", ("learning_rate", "use_locking", "name"),
+                                          {"learning_rate": "learning_rate"}, {}),
+    "tf.train.MomentumOptimizer": ("SGD", ("learning_rate", "momentum", "use_locking", "name", "use_nesterov"),
+                                   {"learning_rate": "learning_rate", "momentum": "momentum",
+                                    "use_nesterov": "nesterov"}, {}),
+    "tf.train.AdamOptimizer": ("Adam", ("learning_rate", "beta1", "beta2", "epsilon", "use_locking", "name"),
+                               {"learning_rate": "learning_rate", "beta1": "beta_1", "beta2": "beta_2",
+                                "epsilon": "epsilon"},
+                               {"learning_rate": "0.001", "epsilon": "1e-08"}),
+    "tf.train.AdagradOptimizer": ("Adagrad", ("learning_rate", "initial_accumulator_value", "use_locking", "name"),
+                                  {"learning_rate": "learning_rate",
+                                   "initial_accumulator_value": "initial_accumulator_value"},
+                                  {"initial_accumulator_value": "0.1"}),
+    "tf.train.AdadeltaOptimizer": ("Adadelta", ("learning_rate", "rho", "epsilon", "use_locking", "name"),
+                                   {"learning_rate": "learning_rate", "rho": "rho", "epsilon": "epsilon"},
+                                   {"learning_rate": "0.001", "rho": "0.95", "epsilon": "1e-08"}),
+}
+# tf.layers function -> (Keras layer class, keywords that belong to the call, not the constructor)
+LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dense": ("Dense", ()),
+    "conv1d": ("Conv1D", ()),
+    "conv2d": ("Conv2D", ()),
+    "conv3d": ("Conv3D", ()),
+    "conv2d_transpose": ("Conv2DTranspose", ()),
+    "separable_conv2d": ("SeparableConv2D", ()),
+    "max_pooling1d": ("MaxPooling1D", ()),
+    "max_pooling2d": ("MaxPooling2D", ()),
+    "max_pooling3d": ("MaxPooling3D", ()),
+    "average_pooling1d": ("AveragePooling1D", ()),
+    "average_pooling2d": ("AveragePooling2D", ()),
+    "average_pooling3d": ("AveragePooling3D", ()),
+    "flatten": ("Flatten", ()),
+    "dropout": ("Dropout", ("training",)),
+    "batch_normalization": ("BatchNormalization", ("training",)),
+}
+DROPPED_LAYER_KEYWORDS = ("reuse", "fused")
+# TF1 initializers -> Keras ones, with TF1's defaults made explicit where Keras' differ
+INITIALIZER_MAP: dict[str, tuple[str, dict[str, str]]] = {
+    "tf.contrib.layers.xavier_initializer": ("GlorotUniform", {}),
+    "tf.glorot_uniform_initializer": ("GlorotUniform", {}),
+    "tf.glorot_normal_initializer": ("GlorotNormal", {}),
+    "tf.random_normal_initializer": ("RandomNormal", {"stddev": "1.0"}),
+    "tf.truncated_normal_initializer": ("TruncatedNormal", {"stddev": "1.0"}),
+    "tf.random_uniform_initializer": ("RandomUniform", {"minval": "0.0", "maxval": "None"}),
+    "tf.zeros_initializer": ("Zeros", {}),
+    "tf.ones_initializer": ("Ones", {}),
+    "tf.constant_initializer": ("Constant", {}),
+}
+# TF1 tf.losses -> an expression template over the call's arguments (reduction: mean, weights 1)
+LOSS_MAP: dict[str, tuple[tuple[str, ...], str]] = {
+    "tf.losses.mean_squared_error": (("labels", "predictions"),
+                                     "{tf}.reduce_mean({tf}.square({predictions} - {labels}))"),
+    "tf.losses.sparse_softmax_cross_entropy": (
+        ("labels", "logits"),
+        "{tf}.reduce_mean({tf}.nn.sparse_softmax_cross_entropy_with_logits(labels={labels}, logits={logits}))"),
+    "tf.losses.softmax_cross_entropy": (
+        ("onehot_labels", "logits"),
+        "{tf}.reduce_mean({tf}.nn.softmax_cross_entropy_with_logits(labels={onehot_labels}, logits={logits}))"),
+    "tf.losses.sigmoid_cross_entropy": (
+        ("multi_class_labels", "logits"),
+        "{tf}.reduce_mean({tf}.nn.sigmoid_cross_entropy_with_logits(labels={multi_class_labels}, "
+        "logits={logits}))"),
+    "tf.losses.absolute_difference": (("labels", "predictions"),
+                                      "{tf}.reduce_mean({tf}.abs({predictions} - {labels}))"),
+}
+TRAIN_NAMES = {"train", "train_op", "optimizer", "opt", "optim", "minimize", "training_op", "optimize", "train_step"}
+
+
+@dataclass(frozen=True)
+class Declined:
+    line: int
+    col: int
+    construct: str
+    reason: str
+
+
+@dataclass
+class Rewrite:
+    """Outcome: new text (None when declined), the blockers, and what was rewritten."""
+
+    text: str | None
+    declined: list[Declined] = field(default_factory=list)
+    rewritten: list[tuple[int, str]] = field(default_factory=list)  # (line, construct)
+
+
+@dataclass
+class StepFunction:
+    name: str
+    fetches: tuple[str, ...]  # non-train, non-variable-only fetch names returned, in order
+    params: list[str]  # placeholders, in definition order
+    iterator_inputs: list[str]
+    train: Statement | None
+    body: list[Statement]
+    returns: tuple[str, ...]
+    input_signature: bool = True
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _expr(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+def _stmt(code: str) -> cst.BaseStatement:
+    return cst.parse_statement(code)
+
+
+def _aliases(text: str) -> dict[str, str]:
+    tree = ast.parse(text)
+    info = analyse(tree, text)
+    top = {id(stmt) for stmt in tree.body}
+    return {b.local: b.module_path for b in info.bindings if id(b.node) in top}
+
+
+class _Emitter:
+    def __init__(self, program: GraphProgram) -> None:
+        self.p = program
+        self.tf = program.tf_alias
+        self.blockers: list[Declined] = []
+        self.functions: dict[tuple, StepFunction] = {}
+        self.used_names: set[str] = set(names_used(program.module))
+        self.defs = program.by_name()
+        self.layer_objects: dict[int, str] = {}  # statement index -> layer object name
+        self.optimizer_objects: dict[int, str] = {}  # train statement index -> optimizer name
+        self.global_steps: dict[int, str] = {}  # train statement index -> global_step variable
+        self.rewritten: list[tuple[int, str]] = []
+
+    def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
+        pos = self.p.positions.get(node)
+        line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
+        self.blockers.append(Declined(line, col, construct, reason))
+
+    def fresh(self, base: str) -> str:
+        name = base
+        n = 2
+        while name in self.used_names:
+            name = f"{base}_{n}"
+            n += 1
+        self.used_names.add(name)
+        return name
+
+    # ---- module-level objects -------------------------------------------------------------------
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        from tf2port.analysis.names import qualify
+
+        name = dotted(node)
+        if name is None:
+            return None
+        root, _, rest = name.partition(".")
+        module = self.p.aliases.get(root)
+        return qualify(module + ("." + rest if rest else "")) if module else None
+
+    def keras_optimizer(self, call: cst.Call, where: cst.CSTNode) -> str | None:
+        name = self.qualified(call.func)
+        if name not in OPTIMIZER_MAP:
+            self.block(where, name or "optimizer", "this optimizer has no verified Keras counterpart here")
+            return None
+        keras, params, mapping, defaults = OPTIMIZER_MAP[name]
+        given: dict[str, str] = {}
+        for i, arg in enumerate(call.args):
+            param = arg.keyword.value if arg.keyword else (params[i] if i < len(params) else None)
+            if param is None or arg.star:
+                self.block(where, name, "optimizer arguments could not be mapped")
+                return None
+            given[param] = _code(arg.value)
+        for param, value in given.items():
+            if param in ("use_locking", "name"):
+                continue
+            if param not in mapping:
+                self.block(where, name, f"optimizer argument `{param}` has no Keras counterpart")
+                return None
+            lr_name = value if param == "learning_rate" else None
+            if lr_name and lr_name in self.defs and self.defs[lr_name].role == "placeholder":
+                self.block(where, name, "a learning rate fed through a placeholder is not rewritten")
+                return None
+        args = []
+        for param, keras_param in mapping.items():
+            if param in given:
+                args.append(f"{keras_param}={given[param]}")
+            elif param in defaults:
+                args.append(f"{keras_param}={defaults[param]}")
+        return f"{self.tf}.keras.optimizers.{keras}({', '.join(args)})"
+
+    def keras_layer(self, stmt: Statement) -> tuple[str, str] | None:
+        """(constructor code, call code template with {inputs}) for a tf.layers call."""
+        call = stmt.call
+        assert call is not None
+        fn = stmt.qualified[len("tf.layers."):]
+        if fn not in LAYER_MAP:
+            self.block(call, stmt.qualified, "this tf.layers function has no mapped Keras layer")
+            return None
+        keras, call_keywords = LAYER_MAP[fn]
+        inputs = None
+        ctor: list[str] = []
+        call_args: list[str] = []
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                self.block(call, stmt.qualified, "*args in a layer call")
+                return None
+            key = arg.keyword.value if arg.keyword else None
+            if (key is None and i == 0) or key == "inputs":
+                inputs = _code(arg.value)
+            elif key in call_keywords:
+                call_args.append(f"{key}={_code(arg.value)}")
+            elif key in DROPPED_LAYER_KEYWORDS:
+                if _code(arg.value) not in ("None", "False", "tf.AUTO_REUSE"):
+                    self.block(call, stmt.qualified, f"`{key}=` (weight sharing) is not rewritten")
+                    return None
+            elif key is None:
+                ctor.append(_code(arg.value))
+            else:
+                ctor.append(f"{key}={self.initializer(arg.value)}" if key.endswith("_initializer")
+                            else f"{key}={_code(arg.value)}")
+        if inputs is None:
+            self.block(call, stmt.qualified, "layer call without inputs")
+            return None
+        return (f"{self.tf}.keras.layers.{keras}({', '.join(ctor)})",
+                ", ".join(["{inputs}", *call_args]), inputs)  # type: ignore[return-value]
+
+    def initializer(self, node: cst.BaseExpression) -> str:
+        if isinstance(node, cst.Call):
+            name = self.qualified(node.func)
+            if name in INITIALIZER_MAP:
+                keras, defaults = INITIALIZER_MAP[name]
+                args = [_code(a) for a in node.args if not (a.keyword and a.keyword.value in ("dtype", "uniform"))]
+                given = {a.keyword.value for a in node.args if a.keyword}
+                args += [f"{k}={v}" for k, v in defaults.items() if k not in given and v != "None"
+                         and not (k == "stddev" and len([a for a in node.args if not a.keyword]) >= 2)]
+                if name == "tf.contrib.layers.xavier_initializer" and any(
+                        a.keyword and a.keyword.value == "uniform" and _code(a.value) == "False" for a in node.args):
+                    keras = "GlorotNormal"
+                return f"{self.tf}.keras.initializers.{keras}({', '.join(args)})"
+        return _code(node)
+
+    def variable(self, stmt: Statement) -> cst.BaseStatement | None:
+        """`tf.get_variable(name, shape, initializer=...)` -> `tf.Variable(init(shape), name=...)`."""
+        if stmt.qualified == "tf.Variable":
+            return stmt.node
+        call = stmt.call
+        assert call is not None
+        name = keyword(call, "name", 0)
+        shape = keyword(call, "shape", 1)
+        dtype = keyword(call, "dtype", 2)
+        init = keyword(call, "initializer", 3)
+        trainable = keyword(call, "trainable", None)
+        known = {"name", "shape", "dtype", "initializer", "trainable"}
+        if any(a.keyword and a.keyword.value not in known for a in call.args) or len(
+                [a for a in call.args if not a.keyword]) > 4 or shape is None or name is None:
+            self.block(call, "tf.get_variable", "get_variable arguments beyond name/shape/dtype/initializer")
+            return None
+        init_code = self.initializer(init) if init is not None else f"{self.tf}.keras.initializers.GlorotUniform()"
+        value = f"{init_code}(shape={_code(shape)}" + (f", dtype={_code(dtype)}" if dtype is not None else "") + ")"
+        args = [value, f"name={_code(name)}"]
+        if trainable is not None:
+            args.append(f"trainable={_code(trainable)}")
+        target = stmt.defines[0]
+        new = _stmt(f"{target} = {self.tf}.Variable({', '.join(args)})\n")
+        return new.with_changes(leading_lines=stmt.node.leading_lines)
+
+    # ---- step functions -------------------------------------------------------------------------
+    def plan(self) -> None:
+        for site in self.p.run_sites:
+            if not site.fetches:
+                continue
+            roles = [self.defs[f].role if f in self.defs else "?" for f in site.fetches]
+            if all(r == "variable" for r in roles):
+                continue
+            if "placeholder" in roles or "?" in roles:
+                self.block(site.call, "Session.run", "fetching a placeholder or an unknown value")
+                continue
+            trains = [f for f, r in zip(site.fetches, roles) if r == "train"]
+            if len(trains) > 1:
+                self.block(site.call, "Session.run", "several train ops in one run (e.g. a GAN) are not rewritten yet")
+                continue
+            before = self.statement_index_of(site)
+            body, params, iterators = self.p.slice(site.fetches, before)
+            missing = [p for p in params if p not in site.feeds]
+            if missing:
+                self.block(site.call, "feed_dict", f"placeholder `{missing[0]}` is needed but not fed here")
+                continue
+            returns = tuple(f for f, r in zip(site.fetches, roles) if r != "train")
+            key = (site.fetches, tuple(params))
+            if key in self.functions:
+                continue
+            train = self.defs[trains[0]] if trains else None
+            self.functions[key] = StepFunction(self.function_name(site.fetches, trains), returns, params, iterators,
+                                               train, [s for s in body if s.role != "train"], returns,
+                                               input_signature=self.signature_ok(params))
+
+    def statement_index_of(self, site: RunSite) -> int:
+        pos = self.p.positions[site.call]
+        for stmt in self.p.statements:
+            spos = self.p.positions.get(stmt.node)
+            if spos and spos.start.line <= pos.start.line <= spos.end.line:
+                return stmt.index
+        return len(self.p.module.body)
+
+    def signature_ok(self, params: list[str]) -> bool:
+        for name in params:
+            call = self.defs[name].call
+            dtype = keyword(call, "dtype", 0) if call is not None else None
+            if dtype is None or (dotted(dtype) or "").endswith("bool"):
+                return False  # Python bools stay Python bools (Keras `training=` flags)
+        return True
+
+    def function_name(self, fetches: tuple[str, ...], trains: list[str]) -> str:
+        if trains:
+            base = trains[0]
+            if base in TRAIN_NAMES:
+                base = "train_step"
+            elif base.endswith("_op"):
+                base = base[:-3] + "_step"
+            elif not base.endswith("_step"):
+                base = base + "_step"
+        else:
+            values = [f for f in fetches]
+            base = "compute_" + "_and_".join(values) if len(values) <= 2 else "evaluate"
+        return self.fresh(_snake(base))
+
+    def param_names(self, params: list[str], body_names: set[str]) -> dict[str, str]:
+        """Placeholders named like constants (X, Y) become lower-case parameters when free."""
+        out = {}
+        for name in params:
+            lower = name.lower()
+            if lower != name and lower not in self.used_names and lower not in body_names:
+                out[name] = lower
+            else:
+                out[name] = name
+        return out
+
+    def emit_function(self, fn: StepFunction) -> list[cst.BaseStatement]:
+        tf = self.tf
+        inputs = fn.iterator_inputs + fn.params
+        body_names = set().union(*(names_used(s.node) for s in fn.body)) if fn.body else set()
+        rename = self.param_names(fn.params, body_names)
+        lines: list[str] = []
+        statements = [self.body_statement(s, rename) for s in fn.body]
+        if any(s is None for s in statements):
+            return []
+        uses_gradients = [i for i, s in enumerate(fn.body) if self.calls_gradients(s)]
+        indent = "    "
+        if fn.train is not None:
+            train = fn.train
+            assert train.call is not None
+            loss = keyword(train.call, "loss", 0)
+            var_list = keyword(train.call, "var_list", 2)
+            if loss is None or not isinstance(loss, cst.Name):
+                self.block(train.call, "minimize", "the loss passed to minimize() is not a name")
+                return []
+            lines.append(f"{indent}with {tf}.GradientTape() as tape:")
+            lines += [_indent(s, indent * 2) for s in statements]
+            variables = _code(var_list) if var_list is not None else self.trainable_expression(fn.body)
+            if not variables:
+                self.block(train.call, "minimize", "no trainable variable found for the loss")
+                return []
+            lines.append(f"{indent}variables = {variables}")
+            lines.append(f"{indent}gradients = tape.gradient({rename.get(loss.value, loss.value)}, variables)")
+            optimizer = self.optimizer_objects[train.index]
+            lines.append(f"{indent}{optimizer}.apply_gradients(zip(gradients, variables))")
+            if train.index in self.global_steps:
+                lines.append(f"{indent}{self.global_steps[train.index]}.assign_add(1)")
+        elif uses_gradients:
+            first = uses_gradients[0]
+            lines.append(f"{indent}with {tf}.GradientTape() as tape:")
+            lines += [_indent(s, indent * 2) for s in statements[:first]]
+            lines += [_indent(s, indent) for s in statements[first:]]
+        else:
+            lines += [_indent(s, indent) for s in statements]
+        returns = [rename.get(r, r) for r in fn.returns]
+        if returns:
+            lines.append(f"{indent}return {', '.join(returns)}")
+        decorator = f"@{tf}.function"
+        if fn.input_signature and fn.params and not fn.iterator_inputs:
+            specs = [self.tensor_spec(p) for p in fn.params]
+            decorator += f"(input_signature=[{', '.join(specs)}])"
+        params = [rename.get(p, p) for p in inputs]
+        code = f"{decorator}\ndef {fn.name}({', '.join(params)}):\n" + "\n".join(lines) + "\n"
+        module = cst.parse_module(code)
+        stmts = list(module.body)
+        stmts[0] = stmts[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+        return stmts
+
+    def tensor_spec(self, placeholder: str) -> str:
+        call = self.defs[placeholder].call
+        assert call is not None
+        dtype = keyword(call, "dtype", 0)
+        shape = keyword(call, "shape", 1)
+        shape_code = _code(shape) if shape is not None else "None"
+        return f"{self.tf}.TensorSpec({shape_code}, {_code(dtype) if dtype is not None else self.tf + '.float32'})"
+
+    def calls_gradients(self, stmt: Statement) -> bool:
+        from tf2port.analysis.graph import calls_in
+
+        return any(self.qualified(c.func) == "tf.gradients" for c in calls_in(stmt.node))
+
+    def trainable_expression(self, body: list[Statement]) -> str:
+        """Trainable variables the loss reads, in creation order: `[W, b] + layer.trainable_variables`."""
+        used = set().union(*(s.uses for s in body)) if body else set()
+        names: list[str] = []
+        layers: list[str] = []
+        for stmt in self.p.statements:
+            if stmt.role == "variable" and stmt.defines[0] in used and not self.non_trainable(stmt):
+                names.append(stmt.defines[0])
+            if stmt.role == "layer" and stmt in body and stmt.index in self.layer_objects:
+                obj = self.layer_objects[stmt.index]
+                if obj not in layers:
+                    layers.append(obj)
+        parts = []
+        if names:
+            parts.append("[" + ", ".join(names) + "]")
+        parts += [f"{layer}.trainable_variables" for layer in layers]
+        return " + ".join(parts)
+
+    @staticmethod
+    def non_trainable(stmt: Statement) -> bool:
+        call = stmt.call
+        value = keyword(call, "trainable", None) if call is not None else None
+        return value is not None and _code(value) == "False"
+
+    def body_statement(self, stmt: Statement, rename: dict[str, str]) -> str | None:
+        node = stmt.node
+        if isinstance(node, cst.SimpleStatementLine):  # blank lines do not travel into functions
+            node = node.with_changes(leading_lines=[line for line in node.leading_lines if line.comment])
+        if stmt.role == "layer":
+            layer = self.layer_objects.get(stmt.index)
+            spec = self.layer_specs.get(stmt.index)
+            if layer is None or spec is None:
+                return None
+            call_code = spec[1].replace("{inputs}", spec[2])
+            node = _stmt(f"{stmt.defines[0]} = {layer}({call_code})\n").with_changes(
+                leading_lines=[line for line in _leading(stmt.node) if line.comment])
+        node = node.visit(_OpRewriter(self, rename))
+        code = _code(node)
+        return code.rstrip("\n")
+
+    # ---- the module -----------------------------------------------------------------------------
+    def prepare_objects(self) -> None:
+        self.layer_specs: dict[int, tuple[str, str, str]] = {}
+        for stmt in self.p.statements:
+            if stmt.role == "layer":
+                spec = self.keras_layer(stmt)
+                if spec is None:
+                    continue
+                self.layer_specs[stmt.index] = spec
+                self.layer_objects[stmt.index] = self.fresh(f"{stmt.defines[0]}_layer")
+            elif stmt.role == "train":
+                assert stmt.call is not None
+                optimizer = stmt.extra["optimizer"]
+                if isinstance(optimizer, cst.Name) and optimizer.value in self.defs \
+                        and self.defs[optimizer.value].role == "optimizer":
+                    self.optimizer_objects[stmt.index] = optimizer.value
+                elif isinstance(optimizer, cst.Call):
+                    self.optimizer_objects[stmt.index] = self.fresh("optimizer")
+                else:
+                    self.block(stmt.call, "minimize", "the optimizer is not created where the analysis can see it")
+                step = keyword(stmt.call, "global_step", 1)
+                if step is not None:
+                    if not isinstance(step, cst.Name) or self.defs.get(step.value) is None \
+                            or self.defs[step.value].role != "variable":
+                        self.block(stmt.call, "global_step", "global_step is not a module-level variable")
+                    else:
+                        self.global_steps[stmt.index] = step.value
+                for name in ("gate_gradients", "aggregation_method", "colocate_gradients_with_ops", "grad_loss"):
+                    if keyword(stmt.call, name, None) is not None:
+                        self.block(stmt.call, "minimize", f"minimize(`{name}=`) is not rewritten")
+
+    def module_statement(self, stmt: Statement) -> list[cst.BaseStatement]:
+        role = stmt.role
+        if role in ("placeholder", "op", "next", "initializer", "session", "drop"):
+            return []
+        if role == "variable":
+            new = self.variable(stmt)
+            return [new] if new is not None else []
+        if role == "layer":
+            spec = self.layer_specs.get(stmt.index)
+            if spec is None:
+                return []
+            code = f"{self.layer_objects[stmt.index]} = {spec[0]}\n"
+            return [_stmt(code).with_changes(leading_lines=stmt.node.leading_lines)]
+        if role == "optimizer":
+            assert stmt.call is not None
+            code = self.keras_optimizer(stmt.call, stmt.call)
+            if code is None:
+                return []
+            return [_stmt(f"{stmt.defines[0]} = {code}\n").with_changes(leading_lines=stmt.node.leading_lines)]
+        if role == "train":
+            optimizer = stmt.extra["optimizer"]
+            if isinstance(optimizer, cst.Call):
+                code = self.keras_optimizer(optimizer, stmt.call)
+                if code is None:
+                    return []
+                name = self.optimizer_objects[stmt.index]
+                return [_stmt(f"{name} = {code}\n").with_changes(leading_lines=stmt.node.leading_lines)]
+            return []
+        if role == "schedule":
+            return [self.schedule(stmt)]
+        if role == "iterator":
+            assert stmt.call is not None
+            func = stmt.call.func
+            dataset = func.value if isinstance(func, cst.Attribute) and func.attr.value == "make_one_shot_iterator" \
+                else stmt.call.args[0].value
+            return [_stmt(f"{stmt.defines[0]} = iter({_code(dataset)})\n").with_changes(
+                leading_lines=stmt.node.leading_lines)]
+        return [stmt.node]
+
+    def schedule(self, stmt: Statement) -> cst.BaseStatement:
+        call = stmt.call
+        assert call is not None
+        lr = keyword(call, "learning_rate", 0)
+        step = keyword(call, "global_step", 1)
+        steps = keyword(call, "decay_steps", 2)
+        rate = keyword(call, "decay_rate", 3)
+        staircase = keyword(call, "staircase", 4)
+        if None in (lr, step, steps, rate):
+            self.block(call, "exponential_decay", "decay arguments could not be mapped")
+            return stmt.node
+        step_def = self.defs.get(dotted(step) or "")
+        init = keyword(step_def.call, "initial_value", 0) if step_def and step_def.call is not None else None
+        if step_def is None or step_def.role != "variable" or init is None or _code(init) != "0":
+            self.block(call, "exponential_decay", "the decay's global step is not a variable starting at 0")
+            return stmt.node
+        args = [_code(lr), f"decay_steps={_code(steps)}", f"decay_rate={_code(rate)}"]
+        if staircase is not None:
+            args.append(f"staircase={_code(staircase)}")
+        code = f"{stmt.defines[0]} = {self.tf}.keras.optimizers.schedules.ExponentialDecay({', '.join(args)})\n"
+        return _stmt(code).with_changes(leading_lines=stmt.node.leading_lines)
+
+    def build(self) -> cst.Module | None:
+        self.prepare_objects()
+        self.plan()
+        if self.blockers:
+            return None
+        first_run = min((self.statement_index_of(s) for s in self.p.run_sites if s.fetches), default=None)
+        functions: list[cst.BaseStatement] = []
+        for fn in self.functions.values():
+            functions += self.emit_function(fn)
+        if self.blockers:
+            return None
+        body: list[cst.BaseStatement] = []
+        pending: list[cst.EmptyLine] = []  # leading lines of removed statements, kept for the next one
+        after_functions = False
+        for stmt in self.p.statements:
+            if first_run is not None and stmt.index == first_run and functions:
+                body += functions
+                functions = []
+                after_functions = True
+            produced = self.module_statement(stmt) if stmt.role not in ("host", "session_with") else None
+            if produced is None:
+                produced = self.runtime(stmt)
+            if not produced:
+                pending += _leading(stmt.node)
+                continue
+            lines = [*pending, *_leading(produced[0])]
+            pending = []
+            if after_functions:  # two blank lines after the last generated function (PEP 8)
+                comments = [line for line in lines if line.comment is not None]
+                lines = [cst.EmptyLine(), cst.EmptyLine(), *comments]
+                after_functions = False
+            produced[0] = produced[0].with_changes(leading_lines=_collapse_blank(lines))
+            body += produced
+        body += functions
+        if self.blockers:
+            return None
+        return self.p.module.with_changes(body=body)
+
+    def runtime(self, stmt: Statement) -> list[cst.BaseStatement]:
+        """Statements that run the graph: run sites become calls, sessions are unwrapped."""
+        transformer = _RunSiteRewriter(self)
+        if stmt.role == "session_with":
+            assert isinstance(stmt.node, cst.With)
+            inner = [s.visit(transformer) for s in stmt.node.body.body]
+            out = [s for s in inner if not isinstance(s, cst.RemovalSentinel)]
+            if out:
+                out[0] = out[0].with_changes(leading_lines=[*_leading(stmt.node), *_leading(out[0])])
+            self.rewritten.append((self.line_of(stmt.node), "Session"))
+            return out
+        new = stmt.node.visit(transformer)
+        if isinstance(new, cst.RemovalSentinel):
+            return []
+        return [new]
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        pos = self.p.positions.get(node)
+        return pos.start.line if pos else 1
+
+    def site_expression(self, site: RunSite) -> tuple[cst.BaseExpression | None, list[int]]:
+        """The replacement of a run call (before `.numpy()`), and the positions of train fetches."""
+        roles = [self.defs[f].role for f in site.fetches]
+        trains = [i for i, r in enumerate(roles) if r == "train"]
+        if all(r == "variable" for r in roles):
+            return None, trains
+        key = (site.fetches, tuple(self.p.slice(site.fetches, self.statement_index_of(site))[1]))
+        fn = self.functions[key]
+        args = []
+        if fn.iterator_inputs:
+            args.append(f"*next({self.iterator_name(fn)})" if len(fn.iterator_inputs) > 1
+                        else f"next({self.iterator_name(fn)})")
+        args += [_code(site.feeds[p]) for p in fn.params]
+        return _expr(f"{fn.name}({', '.join(args)})"), trains
+
+    def iterator_name(self, fn: StepFunction) -> str:
+        stmt = self.defs[fn.iterator_inputs[0]]
+        assert stmt.call is not None and isinstance(stmt.call.func, cst.Attribute)
+        return dotted(stmt.call.func.value) or "iterator"
+
+
+class _OpRewriter(cst.CSTTransformer):
+    """Inside step functions: placeholders renamed, TF1-only op spellings made TF2."""
+
+    def __init__(self, emitter: _Emitter, rename: dict[str, str]) -> None:
+        self.e = emitter
+        self.rename = rename
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        if original.value in self.rename:
+            return updated.with_changes(value=self.rename[original.value])
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        name = self.e.qualified(original.func)
+        tf = self.e.tf
+        if name == "tf.gradients":
+            ys = keyword(updated, "ys", 0)
+            xs = keyword(updated, "xs", 1)
+            if ys is None or xs is None:
+                return updated
+            return _expr(f"tape.gradient({_code(ys)}, {_code(xs)})")
+        if name in ("tf.assign", "tf.assign_add", "tf.assign_sub"):
+            ref = keyword(updated, "ref", 0)
+            value = keyword(updated, "value", 1)
+            if ref is not None and value is not None:
+                return _expr(f"{_code(ref)}.{name[3:]}({_code(value)})")
+        if name in LOSS_MAP:
+            params, template = LOSS_MAP[name]
+            values = {p: keyword(updated, p, i) for i, p in enumerate(params)}
+            extra = [a for a in updated.args if a.keyword and a.keyword.value not in params]
+            if all(v is not None for v in values.values()) and not extra and len(updated.args) == len(params):
+                return _expr(template.format(tf=tf, **{k: _code(v) for k, v in values.items()}))
+        if name and name.startswith("tf.layers."):
+            pass
+        return updated
+
+
+class _RunSiteRewriter(cst.CSTTransformer):
+    """Run sites become calls of the step functions; initialiser runs and `sess.close()` go."""
+
+    def __init__(self, emitter: _Emitter) -> None:
+        self.e = emitter
+        self.sites = {id(site.call): site for site in emitter.p.run_sites}
+        self.statement_level: set[int] = set()  # run calls handled with their whole statement
+
+    def _site(self, node: cst.BaseExpression) -> RunSite | None:
+        return self.sites.get(id(node)) if isinstance(node, cst.Call) else None
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        if len(node.body) == 1 and isinstance(node.body[0], (cst.Expr, cst.Assign)):
+            value = node.body[0].value
+            if self._site(value) is not None:
+                self.statement_level.add(id(value))
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+                                  ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if len(original.body) != 1:
+            return updated
+        small = original.body[0]
+        if isinstance(small, cst.Expr):
+            site = self._site(small.value)
+            if site is not None and not site.fetches:
+                return cst.RemovalSentinel.REMOVE  # initializer run
+            if isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute) \
+                    and small.value.func.attr.value == "close" and dotted(small.value.func.value) in self.e.p.session_names:
+                return cst.RemovalSentinel.REMOVE
+            if site is not None:
+                expr, trains = self.e.site_expression(site)
+                if expr is None:
+                    return updated
+                self.e.rewritten.append((site.line, "Session.run"))
+                return updated.with_changes(body=[cst.Expr(expr)])
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            site = self._site(small.value)
+            if site is not None and site.fetches:
+                return self.assignment(original, updated, small, site)
+        return updated
+
+    def assignment(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine,
+                   small: cst.Assign, site: RunSite) -> cst.BaseStatement:
+        target = small.targets[0].target
+        expr, trains = self.e.site_expression(site)
+        self.e.rewritten.append((site.line, "Session.run"))
+        if expr is None:  # variables only
+            values = [f"{f}.numpy()" for f in site.fetches]
+            value = _expr(f"[{', '.join(values)}]" if site.fetch_list else values[0])
+            return updated.with_changes(body=[small.with_changes(value=value)])
+        if not site.fetch_list:
+            if trains:
+                return updated.with_changes(body=[cst.Expr(expr)])
+            return updated.with_changes(body=[small.with_changes(value=_numpy(expr))])
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != len(site.fetches):
+            kept = len(site.fetches) - len(trains)
+            if trains:
+                self.e.block(site.call, "Session.run", "a fetched train op bound to a name")
+                return updated
+            return updated.with_changes(body=[small.with_changes(
+                value=_expr(f"[value.numpy() for value in {_code(expr)}]") if kept > 1 else _numpy(expr))])
+        elements = [el for i, el in enumerate(target.elements) if i not in trains]
+        for i in trains:
+            element = target.elements[i].value
+            if not (isinstance(element, cst.Name) and element.value == "_"):
+                self.e.block(site.call, "Session.run", "the result of a train op is bound to a name")
+                return updated
+        if not elements:
+            return updated.with_changes(body=[cst.Expr(expr)])
+        if len(elements) == 1:
+            new_target = elements[0].value
+            return updated.with_changes(body=[small.with_changes(
+                targets=[small.targets[0].with_changes(target=new_target)], value=_numpy(expr))])
+        new_target = target.with_changes(elements=[
+            el.with_changes(comma=cst.MaybeSentinel.DEFAULT) for el in elements])
+        value = _expr(f"(value.numpy() for value in {_code(expr)})")
+        return updated.with_changes(body=[small.with_changes(
+            targets=[small.targets[0].with_changes(target=new_target)], value=value)])
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        site = self._site(original)
+        if site is None or not site.fetches or id(original) in self.statement_level:
+            return updated
+        expr, trains = self.e.site_expression(site)
+        if expr is None:
+            values = [f"{f}.numpy()" for f in site.fetches]
+            return _expr(f"[{', '.join(values)}]" if site.fetch_list else values[0])
+        if trains:
+            self.e.block(site.call, "Session.run", "a train op fetched inside an expression")
+            return updated
+        self.e.rewritten.append((site.line, "Session.run"))
+        if site.fetch_list:
+            return _expr(f"[value.numpy() for value in {_code(expr)}]" if len(site.fetches) > 1
+                         else f"[{_code(expr)}.numpy()]")
+        return _numpy(expr)
+
+
+def _numpy(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return cst.Call(func=cst.Attribute(value=expr, attr=cst.Name("numpy")))
+
+
+def _leading(node: cst.CSTNode) -> list[cst.EmptyLine]:
+    return list(getattr(node, "leading_lines", []))
+
+
+def _collapse_blank(lines: list[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """At most one blank line in a row (two before a top-level def is the caller's job)."""
+    out: list[cst.EmptyLine] = []
+    for line in lines:
+        if line.comment is None and out and out[-1].comment is None and len(out) >= 2 and out[-2].comment is None:
+            continue
+        out.append(line)
+    return out
+
+
+def _indent(code: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line.strip() else line for line in code.splitlines())
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    return re.sub(r"\W", "_", name).lower()
+
+
+def rewrite(text: str) -> Rewrite:
+    """Rewrite a TF1 session script to TF2; ``text`` None in the result means declined or not applicable."""
+    try:
+        module = cst.parse_module(text)
+        aliases = _aliases(text)
+    except (cst.ParserSyntaxError, SyntaxError, RecursionError):
+        return Rewrite(None)
+    if not aliases:
+        return Rewrite(None)
+    program = analyse_graph(module, aliases)
+    if not any(site.fetches for site in program.run_sites):
+        # nothing runs the graph here: a library module whose graph others run, or no graph at all
+        return Rewrite(None)
+    if program.blockers:
+        return Rewrite(None, [Declined(b.line, b.col, b.construct, b.reason) for b in program.blockers])
+    emitter = _Emitter(program)
+    new = emitter.build()
+    if new is None:
+        return Rewrite(None, emitter.blockers)
+    return Rewrite(new.code, [], emitter.rewritten)
