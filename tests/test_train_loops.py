@@ -162,7 +162,7 @@ from tf2port.train.main import run
 out, runs = Path(sys.argv[1]), {}
 for loop, data in (("fit", sys.argv[2]), ("tape", sys.argv[3])):
     for strategy, batch in (("default", 48), ("mirrored", 24)):
-        r = run(TrainConfig(loop=loop, strategy=strategy, batch_size=batch, dataset=data, epochs=3,
+        r = run(TrainConfig(loop=loop, strategy=strategy, batch_size=batch, dataset=data, epochs=2,
                             patience=0, plots=False, out=out / (loop + strategy)))
         runs[loop + "-" + strategy] = {"history": r.history, "replicas": r.replicas,
                                         "global_batch": r.global_batch, "lr": r.learning_rate,
