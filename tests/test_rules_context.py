@@ -319,9 +319,6 @@ def test_keras_legacy_optimizer_import_names_the_keras_3_optimizer():
     assert fixed(source) == _src(source)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="core: plan_reference asserts when a from-imported name is longer than its "
-                          "longest known table prefix (tf2port/fix/api_names.py); reported to the lead")
 def test_keras_legacy_optimizer_used_through_a_from_import():
     assert found("""
         from tensorflow.keras.optimizers.legacy import Adam

@@ -68,7 +68,12 @@ def _results(paths: tuple[str, ...], options: engine.Options, jobs: int | None,
         else:
             files.append(path)
     files = list(discover(files, options.config.exclude, options.config.root))
-    results.extend(engine.run(files, options, jobs))
+    from tf2port.progress import progress
+
+    with progress(len(files), options.mode) as bar:  # drawn only when stderr is a terminal
+        for result in engine.run(files, options, jobs):
+            results.append(result)
+            bar.advance(result.path)
     return results
 
 
@@ -259,8 +264,9 @@ def rules_command(fmt: str) -> None:
 def explain_command(code: str) -> None:
     """Print one rule's documentation."""
     from tf2port.rules import by_code
+    from tf2port.rules.docs import page
 
     rule = by_code().get(code.upper())
     if rule is None:
         raise click.UsageError(f"unknown rule code {code!r}; `tf2port rules` lists them")
-    click.echo(rule.doc(), nl=False)
+    click.echo(page(rule), nl=False)

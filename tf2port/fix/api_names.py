@@ -94,7 +94,10 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     symbol = ".".join(parts[:covered])
     node: ast.expr = ref.node
     for _ in range(len(parts) - covered):
-        assert isinstance(node, ast.Attribute)
+        if not isinstance(node, ast.Attribute):
+            # the known prefix lies inside a `from` import (`from tensorflow.nn import x`):
+            # nothing in this expression spells it, so there is nothing to rename here
+            return Plan(entry, None, declined="imported by name; rename the import", kind="native")
         node = node.value
     called = ref.call is not None and covered == len(parts)
     call_edits: tuple[Edit, ...] = ()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from tf2port.analysis.names import ModuleInfo, analyse
 from tf2port.checker import Active, check_module
 from tf2port.diagnostics import Diagnostic, Edit, FixClass, Span
-from tf2port.fix import graph_to_eager
 from tf2port.fix.edits import LineIndex, apply_edits, compatible
 
 # TF1 APIs that only work with eager execution disabled (kept as tf.compat.v1.* fallbacks).
@@ -132,6 +131,8 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     declined: list[Diagnostic] = []
     structural = False
     if not safe_only and all(active(code, 1) for code in GRAPH_RULES):
+        from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
+
         rewrite = graph_to_eager.rewrite(text)
         if rewrite.text is not None and rewrite.text != text:
             text, structural = rewrite.text, True
@@ -157,7 +158,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         if again or _eager_switch(info, index, diagnostics, []):
             raise FixFailed("fix is not idempotent: a second run would change the output again; "
                             "file left unchanged")
-        if structural and graph_to_eager.rewrite(current).text not in (None, current):
+        if structural and _graph_rewrite(current) not in (None, current):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
     remaining = _merge_declined(diagnostics, declined)
     applied = list(applied_names)
@@ -184,7 +185,13 @@ def _applied(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnost
     return out
 
 
-def _declined_diagnostic(declined: graph_to_eager.Declined, path: str, before: list[Diagnostic]) -> Diagnostic:
+def _graph_rewrite(text: str) -> str | None:
+    from tf2port.fix import graph_to_eager
+
+    return graph_to_eager.rewrite(text).text
+
+
+def _declined_diagnostic(declined, path: str, before: list[Diagnostic]) -> Diagnostic:
     """A blocker of the structural rewrite, reported under the rule of the construct that blocked it."""
     from tf2port.rules import dispatch
 
