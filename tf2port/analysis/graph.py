@@ -29,6 +29,9 @@ OPTIMIZERS = frozenset({"tf.train.GradientDescentOptimizer", "tf.train.MomentumO
                         "tf.train.AdamOptimizer", "tf.train.AdagradOptimizer",
                         "tf.train.AdadeltaOptimizer"})
 LAYER_PREFIX = "tf.layers."
+# TF calls whose results are host objects, not graph nodes
+HOST_PREFIXES = ("tf.data.", "tf.examples.", "tf.keras", "tf.compat.v1.disable", "tf.set_random_seed",
+                 "tf.random.set_seed", "tf.logging.", "tf.app.", "tf.flags.", "tf.io.gfile", "tf.gfile.")
 # graph-level constructs that the rewrite does not turn into eager code (yet)
 UNSUPPORTED = {
     "tf.train.start_queue_runners": "queue runners feed the graph from background threads",
@@ -137,7 +140,10 @@ class GraphProgram:
                 chosen.append(stmt)
                 needed |= stmt.uses
         chosen.reverse()
-        order = {name: s.index for s in self.statements for name in s.defines}
+        order = {name: (s.index, i) for s in self.statements for i, name in enumerate(s.defines)}
+        if iterator_outputs:  # one next() gives every output of get_next(), in its order
+            source = max((s for s in self.statements if set(s.defines) & iterator_outputs), key=lambda s: s.index)
+            iterator_outputs = set(source.defines)
         return (chosen, sorted(inputs, key=lambda n: order[n]),
                 sorted(iterator_outputs, key=lambda n: order[n]))
 
@@ -423,10 +429,14 @@ class _Analyser:
                                          qualified=name or "", extra=extra))
 
     def is_tf_expression(self, value: cst.BaseExpression) -> bool:
-        """Does the expression call TensorFlow ops (and so build graph nodes)?"""
+        """Does the expression call TensorFlow ops (and so build graph nodes)?
+
+        Input pipelines (``tf.data``) and data helpers are host objects in TF2: they stay
+        at module level and are iterated eagerly.
+        """
         for call in calls_in(value):
             name = self.qualified(call.func)
-            if name and name.startswith("tf.") and not name.startswith(("tf.compat.v1.disable", "tf.keras")):
+            if name and name.startswith("tf.") and not name.startswith(HOST_PREFIXES):
                 return True
         return False
 

@@ -16,6 +16,11 @@ from tf2port.diagnostics import Edit
 from tf2port.fix.edits import LineIndex
 
 ROOT_MODULES = ("tensorflow", "tensorflow.compat.v1")
+# Reviewed: constructors of TF1 classes whose TF2 class of the same name builds the same object
+# (TF2's Dataset lacks only the make_*_iterator methods, which TF602 reports on their own).
+SAME_CONSTRUCTORS = {
+    "tf.data.Dataset": ("from_tensor_slices", "from_tensors", "from_generator", "range", "zip", "list_files"),
+}
 ATOMIC = (ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Subscript)
 
 
@@ -121,6 +126,8 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
         target = entry.v2
     elif kind == "different" and entry.equivalent:
         target = entry.v2  # TF2's object wraps the TF1 one with the same signature
+    elif kind == "different" and covered < len(parts) and parts[covered] in SAME_CONSTRUCTORS.get(symbol, ()):
+        target = entry.v2  # e.g. tf.data.Dataset.from_tensor_slices: the TF2 class builds the same pipeline
     elif kind == "different" and not tf1:
         return Plan(entry, symbol, kind="native")  # TF2 code: the name means the TF2 object
     elif kind == "different":

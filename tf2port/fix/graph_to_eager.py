@@ -325,11 +325,18 @@ class _Emitter:
         return len(self.p.module.body)
 
     def signature_ok(self, params: list[str]) -> bool:
+        """An input signature only when every placeholder declares its dtype and shape.
+
+        Shapeless placeholders are scalars fed Python numbers (`keep_prob`, `is_training`):
+        they stay Python values, so Keras `training=` flags stay Python bools and a rate of
+        0.0 skips dropout entirely, as TF1's keep_prob of 1.0 did in effect.
+        """
         for name in params:
             call = self.defs[name].call
             dtype = keyword(call, "dtype", 0) if call is not None else None
-            if dtype is None or (dotted(dtype) or "").endswith("bool"):
-                return False  # Python bools stay Python bools (Keras `training=` flags)
+            shape = keyword(call, "shape", 1) if call is not None else None
+            if dtype is None or shape is None or _code(shape) == "None" or (dotted(dtype) or "").endswith("bool"):
+                return False
         return True
 
     def function_name(self, fetches: tuple[str, ...], trains: list[str]) -> str:
@@ -479,7 +486,10 @@ class _Emitter:
                         and self.defs[optimizer.value].role == "optimizer":
                     self.optimizer_objects[stmt.index] = optimizer.value
                 elif isinstance(optimizer, cst.Call):
-                    self.optimizer_objects[stmt.index] = self.fresh("optimizer")
+                    # `optimizer = tf.train.AdamOptimizer(...).minimize(cost)`: the name is free again
+                    own = stmt.defines[0]
+                    self.optimizer_objects[stmt.index] = own if own in ("optimizer", "opt", "optim") \
+                        else self.fresh("optimizer")
                 else:
                     self.block(stmt.call, "minimize", "the optimizer is not created where the analysis can see it")
                 step = keyword(stmt.call, "global_step", 1)
