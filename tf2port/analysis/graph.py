@@ -236,6 +236,7 @@ class _Analyser:
         self.session_names: set[str] = set()
         self.run_sites: list[RunSite] = []
         self.defined: dict[str, str] = {}  # graph name -> role
+        self.update_ops: set[str] = set()
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -277,11 +278,25 @@ class _Analyser:
                 return True
         return False
 
+    def is_update_ops(self, node: cst.BaseExpression) -> bool:
+        """`tf.get_collection(tf.GraphKeys.UPDATE_OPS)`, or a name bound to it."""
+        if isinstance(node, cst.Name):
+            return node.value in self.update_ops
+        if isinstance(node, cst.Call) and self.qualified(node.func) == "tf.get_collection" and node.args:
+            return self.qualified(node.args[0].value) == "tf.GraphKeys.UPDATE_OPS"
+        return False
+
     def statement(self, index: int, stmt: cst.BaseStatement) -> None:
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 self.statements.append(Statement(index, stmt, "import"))
+                return
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+                    small.targets[0].target, cst.Name) and self.is_update_ops(small.value):
+                # batch-norm updates: Keras layers apply them when called with training=True
+                self.update_ops.add(small.targets[0].target.value)
+                self.statements.append(Statement(index, stmt, "drop", defines=(small.targets[0].target.value,)))
                 return
             if self.check_unsupported(stmt):
                 self.statements.append(Statement(index, stmt, "host"))
@@ -305,6 +320,18 @@ class _Analyser:
                 if self.check_unsupported(stmt.body):
                     return
                 self.nested_graph_code(stmt.body)
+                return
+            deps = stmt.items[0].item if len(stmt.items) == 1 else None
+            if isinstance(deps, cst.Call) and self.qualified(deps.func) == "tf.control_dependencies" \
+                    and deps.args and self.is_update_ops(deps.args[0].value) \
+                    and all(isinstance(s, cst.SimpleStatementLine) for s in stmt.body.body):
+                # `with tf.control_dependencies(update_ops): train_op = ...minimize(loss)`: the
+                # dependency becomes implicit, the statements inside are read as module-level ones
+                before = len(self.statements)
+                for inner in stmt.body.body:
+                    self.statement(index, inner)
+                for entry in self.statements[before:]:
+                    entry.extra["unwrapped_from"] = stmt
                 return
             for item in stmt.items:
                 name = self.qualified(item.item.func) if isinstance(item.item, cst.Call) else None

@@ -90,6 +90,7 @@ LOSS_MAP: dict[str, tuple[tuple[str, ...], str]] = {
     "tf.losses.absolute_difference": (("labels", "predictions"),
                                       "{tf}.reduce_mean({tf}.abs({predictions} - {labels}))"),
 }
+LAYER_PREFIX_TF = "tf.layers."
 TRAIN_NAMES = {"train", "train_op", "optimizer", "opt", "optim", "minimize", "training_op", "optimize", "train_step"}
 
 
@@ -389,7 +390,7 @@ class _Emitter:
             if not variables:
                 self.block(train.call, "minimize", "no trainable variable found for the loss")
                 return []
-            lines.append(f"{indent}variables = {variables}")
+            lines.append(_wrap(f"{indent}variables = {variables}", " + "))
             lines.append(f"{indent}gradients = tape.gradient({rename.get(loss.value, loss.value)}, variables)")
             optimizer = self.optimizer_objects[train.index]
             lines.append(f"{indent}{optimizer}.apply_gradients(zip(gradients, variables))")
@@ -409,6 +410,8 @@ class _Emitter:
         if fn.input_signature and fn.params and not fn.iterator_inputs:
             specs = [self.tensor_spec(p) for p in fn.params]
             decorator += f"(input_signature=[{', '.join(specs)}])"
+            if len(decorator) > MAX_LINE:
+                decorator = f"@{tf}.function(input_signature=[\n" + "".join(f"    {spec},\n" for spec in specs) + "])"
         params = [rename.get(p, p) for p in inputs]
         code = f"{decorator}\ndef {fn.name}({', '.join(params)}):\n" + "\n".join(lines) + "\n"
         module = cst.parse_module(code)
@@ -478,7 +481,10 @@ class _Emitter:
                 if spec is None:
                     continue
                 self.layer_specs[stmt.index] = spec
-                self.layer_objects[stmt.index] = self.fresh(f"{stmt.defines[0]}_layer")
+                target = stmt.defines[0]
+                kind = stmt.qualified[len(LAYER_PREFIX_TF):]
+                base = f"{target}_layer" if f"{target}_layer" not in self.used_names else f"{target}_{kind}"
+                self.layer_objects[stmt.index] = self.fresh(base)
             elif stmt.role == "train":
                 assert stmt.call is not None
                 optimizer = stmt.extra["optimizer"]
@@ -786,6 +792,28 @@ def _numpy(expr: cst.BaseExpression) -> cst.BaseExpression:
 
 def _leading(node: cst.CSTNode) -> list[cst.EmptyLine]:
     return list(getattr(node, "leading_lines", []))
+
+
+MAX_LINE = 100
+
+
+def _wrap(line: str, operator: str) -> str:
+    """Break a long `name = a + b + c` line before operators, inside parentheses."""
+    if len(line) <= MAX_LINE or operator not in line:
+        return line
+    head, _, expression = line.partition(" = ")
+    indent = " " * (len(head) + 4)
+    parts = expression.split(operator)
+    out, current = [], parts[0]
+    for part in parts[1:]:
+        if len(head) + 4 + len(current) + len(operator) + len(part) > MAX_LINE - 4:
+            out.append(current)
+            current = part
+        else:
+            current += operator + part
+    out.append(current)
+    joined = ("\n" + indent + operator.strip() + " ").join(out)
+    return f"{head} = ({joined})"
 
 
 def _collapse_blank(lines: list[cst.EmptyLine]) -> list[cst.EmptyLine]:
