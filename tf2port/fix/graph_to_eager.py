@@ -61,6 +61,8 @@ LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
     "batch_normalization": ("BatchNormalization", ("training",)),
 }
 DROPPED_LAYER_KEYWORDS = ("reuse", "fused")
+WEIGHTLESS_LAYERS = frozenset({"max_pooling1d", "max_pooling2d", "max_pooling3d", "average_pooling1d",
+                               "average_pooling2d", "average_pooling3d", "flatten", "dropout"})
 # TF1 initializers -> Keras ones, with TF1's defaults made explicit where Keras' differ
 INITIALIZER_MAP: dict[str, tuple[str, dict[str, str]]] = {
     "tf.contrib.layers.xavier_initializer": ("GlorotUniform", {}),
@@ -154,6 +156,7 @@ class _Emitter:
         self.optimizer_objects: dict[int, str] = {}  # train statement index -> optimizer name
         self.global_steps: dict[int, str] = {}  # train statement index -> global_step variable
         self.rewritten: list[tuple[int, str]] = []
+        self.taken_functions: set[str] = set()
 
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.p.positions.get(node)
@@ -352,7 +355,13 @@ class _Emitter:
         else:
             values = [f for f in fetches]
             base = "compute_" + "_and_".join(values) if len(values) <= 2 else "evaluate"
-        return self.fresh(_snake(base))
+        base = _snake(base)
+        if trains and base == trains[0] and base not in self.taken_functions:
+            self.taken_functions.add(base)  # the train op's own name (`train_step`) is free again
+            return base
+        name = self.fresh(base)
+        self.taken_functions.add(name)
+        return name
 
     def param_names(self, params: list[str], body_names: set[str]) -> dict[str, str]:
         """Placeholders named like constants (X, Y) become lower-case parameters when free."""
@@ -440,7 +449,8 @@ class _Emitter:
         for stmt in self.p.statements:
             if stmt.role == "variable" and stmt.defines[0] in used and not self.non_trainable(stmt):
                 names.append(stmt.defines[0])
-            if stmt.role == "layer" and stmt in body and stmt.index in self.layer_objects:
+            weighted = stmt.qualified[len(LAYER_PREFIX_TF):] not in WEIGHTLESS_LAYERS
+            if stmt.role == "layer" and weighted and stmt in body and stmt.index in self.layer_objects:
                 obj = self.layer_objects[stmt.index]
                 if obj not in layers:
                     layers.append(obj)
@@ -845,7 +855,7 @@ def rewrite(text: str) -> Rewrite:
     if not aliases:
         return Rewrite(None)
     program = analyse_graph(module, aliases)
-    if not any(site.fetches for site in program.run_sites):
+    if not program.session_names and not any(site.fetches for site in program.run_sites):
         # nothing runs the graph here: a library module whose graph others run, or no graph at all
         return Rewrite(None)
     if program.blockers:
