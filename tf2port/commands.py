@@ -178,7 +178,7 @@ def fix_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filena
         click.echo(report.render_text([d]), nl=False, err=True)
     verdict_code = EXIT_CLEAN
     if run_verify and not dry:
-        verdict_code = _verify_tree(paths, base, out_dir, jobs)
+        verdict_code = _verify_changed(changed, base, out_dir, jobs)
     if errors:
         sys.exit(EXIT_ERROR)
     if dry:
@@ -233,14 +233,28 @@ def _copy_rest(paths, base: str, out_dir: str, cfg) -> None:
                 shutil.copy2(src, dst)
 
 
-def _verify_tree(paths, base: str, out_dir: str, jobs) -> int:
-    """Verify converted scripts against originals; returns the worst exit code."""
-    try:
-        from tf2port.verify.cli import verify_tree
-    except ImportError as exc:
-        click.echo(f"tf2port: --verify is not available: {exc}", err=True)
-        return EXIT_ERROR
-    return verify_tree(base, out_dir, jobs=jobs)
+def _verify_changed(changed: list[FileResult], base: str, out_dir: str, jobs: int | None) -> int:
+    """Verify each converted script that has a main body against its original; worst exit code."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tf2port.verify import verify_pair
+    from tf2port.verify.pairs import is_runnable
+    from tf2port.verify.render import text
+
+    pairs = []
+    for result in changed:
+        original = Path(result.path)
+        converted = Path(out_dir) / os.path.relpath(os.path.abspath(result.path), base)
+        if original.suffix == ".py" and is_runnable(original):
+            pairs.append((original, converted))
+    if not pairs:
+        click.echo("verify: no converted script with a main body to run", err=True)
+        return EXIT_CLEAN
+    click.echo(f"verify: running {len(pairs)} original/converted pair{'s' * (len(pairs) != 1)}...", err=True)
+    with ThreadPoolExecutor(max_workers=jobs or 1) as pool:
+        verdicts = list(pool.map(lambda pair: verify_pair(*pair), pairs))
+    click.echo(text(verdicts), nl=False)
+    return max(v.exit_code for v in verdicts)
 
 
 @click.command("rules")
