@@ -9,6 +9,7 @@ import codecs
 import fnmatch
 import io
 import os
+import stat
 import tempfile
 import tokenize
 from collections.abc import Iterable, Iterator
@@ -77,6 +78,9 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, expected: bytes | No
     """
     target = Path(path)
     mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+    if target.exists() and (not mode & 0o222 or not os.access(target, os.W_OK)):
+        # rename() would replace it anyway (and root ignores modes): honour the user's "read-only"
+        raise SourceError("file is read-only; left as it is")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tf2port.tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -126,7 +130,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None
                 )
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if not name.endswith(SOURCE_SUFFIXES) or os.path.islink(full):
+                    if not name.endswith(SOURCE_SUFFIXES) or not _regular_file(full):
                         continue
                     if _excluded(_rel(full, base), patterns) or full in seen:
                         continue
@@ -135,6 +139,14 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None
         elif given not in seen:
             seen.add(given)
             yield given
+
+
+def _regular_file(path: str) -> bool:
+    """Only plain files are sources: a symlink is not followed, and reading a FIFO would block forever."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _rel(path: str, base: str) -> str:
