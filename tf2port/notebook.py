@@ -15,7 +15,8 @@ from tf2port.files import SourceError
 
 CELL_MARK = "# %%tf2port-cell "
 MAGIC_MARK = "#%%tf2port-magic%%"
-_MAGIC = re.compile(r"^\s*(%|!|\?)|^\s*[\w.]+\?{1,2}\s*$")
+# a magic line: `%x`, `!cmd`, `?x`, `x?`, and the assignment forms `out = !cmd`, `t = %time f()`
+_MAGIC = re.compile(r"^\s*(%|!|\?)|^\s*[\w.]+\?{1,2}\s*$|^\s*[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[%!]")
 _MARK_LINE = re.compile(r"^(\s*)#%%tf2port-magic%%(\d+)$")
 
 
