@@ -13,7 +13,7 @@ from pathlib import Path
 from tf2port.verify.compare import compare, loss_like
 from tf2port.verify.sandbox import RunResult, run_side
 from tf2port.verify.trace import TRACE_JSON, Trace
-from tf2port.verify.verdict import Verdict
+from tf2port.verify.verdict import Divergence, Verdict
 
 # The TF migration guide's defaults: forward values rtol 1e-6, losses atol 1e-5.
 CPU_TOLERANCE = (1e-6, 1e-5)
@@ -67,39 +67,42 @@ def verify_pair(original: Path, converted: Path, *, rtol: float | None = None,
     device (see ``CPU_TOLERANCE`` / ``GPU_TOLERANCE``).
     """
     original, converted = Path(original), Path(converted)
-    base = {"original": str(original), "converted": str(converted)}
+    names = (str(original), str(converted))
     try:
         dev = resolve_device(device)
     except ValueError as exc:
-        return Verdict("error", reason=str(exc), **base)
+        return Verdict("error", *names, reason=str(exc))
     d_rtol, d_atol = default_tolerance(dev)
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
-    base.update(rtol=rtol, atol=atol)  # type: ignore[arg-type]
+
+    def error(reason: str, side: str = "", tail: str = "",
+              seconds: tuple[float, float] = (0.0, 0.0)) -> Verdict:
+        return Verdict("error", *names, reason=reason, failed_side=side, stderr_tail=tail,
+                       rtol=rtol, atol=atol, seconds=seconds)
+
     for path in (original, converted):
         if not path.is_file():
-            return Verdict("error", reason=f"no such file: {path}", **base)  # type: ignore[arg-type]
+            return error(f"no such file: {path}")
     if dev == "gpu" and not gpu_present():
-        return Verdict("error", reason="--device gpu: no GPU is present on this machine; "
-                       "not falling back to the CPU", failed_side="converted", **base)  # type: ignore[arg-type]
+        return error("--device gpu: no GPU is present on this machine; not falling back to "
+                     "the CPU", "converted")
     with tempfile.TemporaryDirectory(prefix="tf2port-verify-") as tmp:
         o_out, c_out = Path(tmp) / "original", Path(tmp) / "converted"
         o_run = run_side("v1", original, o_out, init=None, device="cpu", timeout=timeout,
                          memory_mb=memory_mb, args=args)
         if o_run.returncode != 0:
-            return Verdict("error", reason=_failure(o_run, "original", o_out),
-                           failed_side="original", stderr_tail=o_run.stderr_tail,
-                           seconds=(o_run.seconds, 0.0), **base)  # type: ignore[arg-type]
+            return error(_failure(o_run, "original", o_out), "original", o_run.stderr_tail,
+                         (o_run.seconds, 0.0))
         c_run = run_side("v2", converted, c_out, init=o_out, device=dev, timeout=timeout,
                          memory_mb=memory_mb, args=args)
         seconds = (o_run.seconds, c_run.seconds)
         if c_run.returncode != 0:
-            return Verdict("error", reason=_failure(c_run, "converted", c_out),
-                           failed_side="converted", stderr_tail=c_run.stderr_tail,
-                           seconds=seconds, **base)  # type: ignore[arg-type]
+            return error(_failure(c_run, "converted", c_out), "converted", c_run.stderr_tail,
+                         seconds)
         orig, conv = Trace.load(o_out), Trace.load(c_out)
-    return conclude(orig, conv, original=str(original), converted=str(converted), rtol=rtol,
-                    atol=atol, seconds=seconds)
+    return conclude(orig, conv, original=names[0], converted=names[1], rtol=rtol, atol=atol,
+                    seconds=seconds)
 
 
 def conclude(orig: Trace, conv: Trace, *, original: str, converted: str, rtol: float,
@@ -112,18 +115,20 @@ def conclude(orig: Trace, conv: Trace, *, original: str, converted: str, rtol: f
         notes.append(f"dropout masks aligned by verify ({draws[0]} draws original, "
                      f"{draws[1]} converted)")
     unaligned = [n for n in orig.notes if n.startswith("unaligned random op")]
-    common = {"original": original, "converted": converted, "compared": compared,
-              "notes": tuple(notes), "original_losses": loss_like(orig),
-              "converted_losses": loss_like(conv), "device": str(conv.meta.get("device", "")),
-              "rtol": rtol, "atol": atol, "seconds": seconds}
+    def verdict(status: str, reason: str, divergence: Divergence | None = None) -> Verdict:
+        return Verdict(status, original, converted, reason=reason, divergence=divergence,
+                       compared=compared, notes=tuple(notes), original_losses=loss_like(orig),
+                       converted_losses=loss_like(conv),
+                       device=str(conv.meta.get("device", "")), rtol=rtol, atol=atol,
+                       seconds=seconds)
+
     if divergence is not None and unaligned:
-        return Verdict("not-comparable", reason="the original draws random numbers verify cannot "
+        return verdict("not-comparable", "the original draws random numbers verify cannot "
                        f"align ({len(unaligned)} op(s)); first difference: {divergence.message}",
-                       divergence=divergence, **common)  # type: ignore[arg-type]
+                       divergence)
     if divergence is not None:
-        return Verdict("mismatch", reason=divergence.message, divergence=divergence,
-                       **common)  # type: ignore[arg-type]
+        return verdict("mismatch", divergence.message, divergence)
     if compared.values == 0 and compared.printed == 0 and compared.variables == 0:
-        return Verdict("not-comparable", reason="nothing to compare: neither program produced a "
-                       "step value, a printed number or a trainable variable", **common)  # type: ignore[arg-type]
-    return Verdict("equivalent", reason="", **common)  # type: ignore[arg-type]
+        return verdict("not-comparable", "nothing to compare: neither program produced a "
+                       "step value, a printed number or a trainable variable")
+    return verdict("equivalent", "")

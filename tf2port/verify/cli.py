@@ -63,10 +63,13 @@ def verify_command(original: Path, converted: Path, args: tuple[str, ...], rtol:
         pairs = find_pairs(original, converted, shard_spec)
     else:
         pairs = [(original, converted)]
-    options = {"rtol": rtol, "atol": atol, "timeout": timeout, "memory_mb": memory_mb,
-               "device": device, "args": tuple(args)}
+
+    def one(pair: tuple[Path, Path]) -> Verdict:
+        return verify_pair(pair[0], pair[1], rtol=rtol, atol=atol, timeout=timeout,
+                           memory_mb=memory_mb, device=device, args=tuple(args))
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        verdicts = list(pool.map(lambda p: verify_pair(p[0], p[1], **options), pairs))
+        verdicts = list(pool.map(one, pairs))
     report = {"text": render.text, "json": render.as_json, "junit": render.junit}[fmt](verdicts)
     if output is not None:
         output.write_text(report)

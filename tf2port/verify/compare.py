@@ -78,10 +78,13 @@ def _first_bad(expected: np.ndarray, got: np.ndarray, rtol: float, atol: float
     return index, float(e.reshape(-1)[flat]), float(g.reshape(-1)[flat])
 
 
-def _value_divergence(kind: str, index: int, message: str, expected: float, got: float,
-                      **names: object) -> Divergence:
-    return Divergence(kind=kind, index=index, message=message, expected=expected, got=got,
-                      abs_error=abs(got - expected), rel_error=_rel(expected, got), **names)  # type: ignore[arg-type]
+def _value_divergence(kind: str, index: int, message: str, expected: float, got: float, *,
+                      original_name: str = "", converted_name: str = "", value_index: int = 0,
+                      element: tuple[int, ...] = ()) -> Divergence:
+    return Divergence(kind=kind, index=index, message=message, original_name=original_name,
+                      converted_name=converted_name, value_index=value_index, element=element,
+                      expected=expected, got=got, abs_error=abs(got - expected),
+                      rel_error=_rel(expected, got))
 
 
 def compare_steps(orig: Trace, conv: Trace, rtol: float, atol: float
@@ -93,11 +96,12 @@ def compare_steps(orig: Trace, conv: Trace, rtol: float, atol: float
         if len(a.values) != len(b.values):
             return (a.seq, Divergence("step", i, f"step {i}: the original fetched {len(a.values)} "
                                       f"value(s), the converted step returned {len(b.values)}",
-                                      **names)), i, values
+                                      a.name, b.name)), i, values
         for j, (x, y) in enumerate(zip(a.values, b.values)):
             if x.shape != y.shape:
                 return (a.seq, Divergence("step", i, f"step {i} value {j}: shape {x.shape} "
-                                          f"expected, got {y.shape}", value_index=j, **names)), i, values
+                                          f"expected, got {y.shape}", a.name, b.name,
+                                          value_index=j)), i, values
             bad = _first_bad(x, y, rtol, atol)
             values += 1
             if bad is not None:
@@ -183,7 +187,10 @@ def compare_init(orig: Trace, conv: Trace, rtol: float, atol: float) -> Divergen
         name = orig.init[index]["name"]
         if a.shape != b.shape or a.size == 0:
             continue
-        if not orig.init[index].get("random", True):
+        random = orig.init[index].get("random")
+        if random is None:  # restored from a checkpoint, not initialised
+            continue
+        if not random:
             bad = _first_bad(a, b, rtol, atol)
             if bad is not None:
                 (flat,), e, g = bad

@@ -100,11 +100,14 @@ def read_data_sets(train_dir: str = "", fake_data: bool = False, one_hot: bool =
     """Stand-in for ``input_data.read_data_sets``: validation is the head of train."""
     (xtr, ytr), (xte, yte) = mnist_arrays()
     kind = "float32" if "float32" in str(dtype) else "uint8"
-    opts = {"one_hot": one_hot, "dtype": kind, "reshape": reshape}
+
+    def dataset(images: np.ndarray, labels: np.ndarray) -> DataSet:
+        return DataSet(images, labels, one_hot=one_hot, dtype=kind, reshape=reshape)
+
     return types.SimpleNamespace(
-        train=DataSet(xtr[validation_size:], ytr[validation_size:], **opts),
-        validation=DataSet(xtr[:validation_size], ytr[:validation_size], **opts),
-        test=DataSet(xte, yte, **opts),
+        train=dataset(xtr[validation_size:], ytr[validation_size:]),
+        validation=dataset(xtr[:validation_size], ytr[:validation_size]),
+        test=dataset(xte, yte),
     )
 
 

@@ -76,7 +76,7 @@ class Recorder:
         if text:
             self.writes.append((self.tick(), text))
 
-    def add_init(self, name: str, value: np.ndarray, random: bool) -> None:
+    def add_init(self, name: str, value: np.ndarray, random: bool | None) -> None:
         key = f"init_{len(self.init)}"
         self.arrays[key] = np.asarray(value)
         self.init.append({"name": name, "shape": list(np.shape(value)),
@@ -96,7 +96,7 @@ class Recorder:
                "events": self.events, "writes": self.writes, "init": self.init,
                "final": finals, "notes": self.notes, "meta": self.meta}
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / ARRAYS_NPZ, **self.arrays)
+        np.savez(folder / ARRAYS_NPZ, **self.arrays)  # type: ignore[arg-type]
         (folder / TRACE_JSON).write_text(json.dumps(doc, default=str))
 
 

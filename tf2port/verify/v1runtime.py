@@ -125,8 +125,8 @@ class V1Runtime:
     def _patch_data(self) -> None:
         for modname in ("keras.datasets.mnist", "tf_keras.datasets.mnist"):
             try:
-                mod = __import__(modname, fromlist=["load_data"])
-                mod.load_data = standins.load_data
+                setattr(__import__(modname, fromlist=["load_data"]), "load_data",
+                        standins.load_data)
             except Exception:
                 pass
         try:
@@ -209,9 +209,25 @@ class V1Runtime:
         except Exception:
             pruned = result
         self.rec.event(f"sess.run({self._name(fetches)[:120]})", pruned)
-        self._capture_init(sess)
+        self._capture_init(sess, fetches)
 
-    def _capture_init(self, sess: Any) -> None:
+    def _ops_run(self, fetches: Any) -> set[Any]:
+        """Operations a fetch ran for sure: itself and the no-op groups it controls."""
+        found: set[Any] = set()
+        stack = [fetches]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif isinstance(item, self.tf1.Operation) and item not in found:
+                found.add(item)
+                if item.type == "NoOp":
+                    stack.extend(item.control_inputs)
+        return found
+
+    def _capture_init(self, sess: Any, fetches: Any = None) -> None:
         trainable = sess.graph.get_collection(self.tf1.GraphKeys.TRAINABLE_VARIABLES)
         fresh = [v for v in trainable if id(v) not in self.captured_ids]
         if not fresh:
@@ -228,10 +244,13 @@ class V1Runtime:
                 except self.errors.FailedPreconditionError:
                     continue
             fresh = ready
+        ran = self._ops_run(fetches)
         for var, value in zip(fresh, values):
             self.captured.append(var)
             self.captured_ids.add(id(var))
-            self.rec.add_init(var.op.name, value, self._random_init(var))
+            # Restored (not initialised) values say nothing about the initialiser.
+            random = self._random_init(var) if var.initializer in ran else None
+            self.rec.add_init(var.op.name, value, random)
 
     @staticmethod
     def _random_init(var: Any) -> bool:

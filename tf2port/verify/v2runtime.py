@@ -92,8 +92,8 @@ class V2Runtime:
     def _patch_data(self) -> None:
         for modname in ("keras.datasets.mnist", "tensorflow.keras.datasets.mnist"):
             try:
-                mod = __import__(modname, fromlist=["load_data"])
-                mod.load_data = standins.load_data
+                setattr(__import__(modname, fromlist=["load_data"]), "load_data",
+                        standins.load_data)
             except Exception:
                 pass
         try:
