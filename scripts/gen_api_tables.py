@@ -97,7 +97,7 @@ def _walk(module: Any, prefix: str, out: dict[str, Any], stack: tuple[int, ...])
 
 
 def _signature(obj: Any) -> list[Any] | None:
-    """[params, required, has_varargs, has_varkw] of a callable, or None if not introspectable."""
+    """[params, required, has_varargs, has_varkw, defaults] of a callable, or None if not introspectable."""
     import inspect
 
     target = obj
@@ -117,6 +117,7 @@ def _signature(obj: Any) -> list[Any] | None:
     except (TypeError, ValueError):
         return None
     params: list[str] = []
+    defaults: dict[str, str] = {}
     required = 0
     counting = True
     varargs = varkw = False
@@ -135,7 +136,20 @@ def _signature(obj: Any) -> list[Any] | None:
             required += 1
         else:
             counting = False
-    return [params, required, int(varargs), int(varkw)]
+        if p.default is not inspect.Parameter.empty:
+            defaults[p.name] = _literal(p.default)
+    return [params, required, int(varargs), int(varkw), defaults]
+
+
+def _literal(value: Any) -> str:
+    """Source text of a default when it is a plain literal; "?" otherwise (unknown, never emitted)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        text = repr(value)
+        return text if len(text) <= 40 else "?"
+    name = getattr(value, "name", None)  # dtypes: tf.float32
+    if type(value).__name__ == "DType" and isinstance(name, str):
+        return "tf." + name
+    return "?"
 
 
 def _same_impl(a: Any, b: Any) -> bool:

@@ -44,6 +44,11 @@ def test_reviewed_case_converts_to_the_hand_written_tf2_text(case):
     # a call that passes *args cannot be mapped: the TF1 object is kept, by its compat name
     ("import tensorflow.compat.v1 as tf\ny = tf.reduce_sum(*args)\n",
      "import tensorflow as tf\ny = tf.compat.v1.reduce_sum(*args)\n"),
+    # TF1 defaults that TF2's object changed are passed explicitly
+    ("import tensorflow.compat.v1 as tf\ninit = tf.random_normal_initializer()\n",
+     "import tensorflow as tf\ninit = tf.random_normal_initializer(stddev=1.0)\n"),
+    ("import tensorflow.compat.v1 as tf\ninit = tf.random_uniform_initializer(seed=1)\n",
+     "import tensorflow as tf\ninit = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)\n"),
     # comments and formatting around the edits are kept
     ("import tensorflow as tf\ny = tf.log(  # why\n    2.0)  # end\n",
      "import tensorflow as tf\ny = tf.math.log(  # why\n    2.0)  # end\n"),
@@ -61,6 +66,7 @@ def test_rewrites(before, after):
     "import tensorflow as tf\ny = tf.nn.dropout(h, 0.5)\n",
     "import tensorflow as tf\ny = tf.nn.softmax_cross_entropy_with_logits(labels=l, logits=z)\n",
     "import tensorflow as tf\ny = tf.nn.max_pool(x, 2, 2, 'SAME')\n",
+    "import tensorflow as tf\ninit = tf.random_normal_initializer()\n",  # TF2 code: TF2 defaults
     # not TensorFlow at all
     "import numpy as np\ny = np.log(2.0)\n",
     "tf = load()\ny = tf.log(2.0)\n",

@@ -29,6 +29,11 @@ class Signature:
     required: int
     varargs: bool = False
     varkw: bool = False
+    # default values as source text ("1.0", "None", "tf.float32"); "?" when not a plain literal
+    defaults: tuple[tuple[str, str], ...] = ()
+
+    def default(self, param: str) -> str | None:
+        return dict(self.defaults).get(param)
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ def names() -> frozenset[str]:
 def _sig(raw: list[Any] | None) -> Signature | None:
     if raw is None:
         return None
-    return Signature(tuple(raw[0]), int(raw[1]), bool(raw[2]), bool(raw[3]))
+    defaults = tuple(sorted(raw[4].items())) if len(raw) > 4 else ()
+    return Signature(tuple(raw[0]), int(raw[1]), bool(raw[2]), bool(raw[3]), defaults)
 
 
 def _entry(name: str, raw: Mapping[str, Any]) -> ApiEntry:

@@ -18,6 +18,10 @@ from tf2port.fix.edits import LineIndex
 ROOT_MODULES = ("tensorflow", "tensorflow.compat.v1")
 # Reviewed: constructors of TF1 classes whose TF2 class of the same name builds the same object
 # (TF2's Dataset lacks only the make_*_iterator methods, which TF602 reports on their own).
+# Reviewed: TF1 None defaults whose meaning TF2 spells differently (TF1 maxval=None is 1 for floats).
+REVIEWED_DEFAULTS = {
+    "tf.random_uniform_initializer": {"maxval": "1.0"},
+}
 SAME_CONSTRUCTORS = {
     "tf.data.Dataset": ("from_tensor_slices", "from_tensors", "from_generator", "range", "zip", "list_files"),
 }
@@ -226,6 +230,7 @@ def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
     meaning_changes = keyword_from < len(call.args) and not (special and special.kind == "cast")
     if (meaning_changes or any(p == "labels" for p in wrap)) and not tf1:
         raise Ambiguous(symbol)
+    edits.extend(_changed_defaults(symbol, entry, bound, new_names, renames, root, call, index))
     for i, (param, value, kw) in enumerate(bound):
         new = new_names[param]
         prefix, suffix = wrap.get(param, ("", ""))
@@ -240,6 +245,41 @@ def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
         if suffix:
             edits.append(Edit(index.end_of(value), index.end_of(value), suffix, seq=0))
     return target, tuple(edits)
+
+
+def _changed_defaults(symbol: str, entry: apidata.ApiEntry, bound: list[tuple[str, ast.expr, ast.keyword | None]],
+                      new_names: dict[str, str], renames: dict[str, str], root: str, call: ast.Call,
+                      index: LineIndex) -> list[Edit]:
+    """TF1 defaults that TF2's object does not share, passed explicitly (e.g. stddev=1.0).
+
+    Without this, `tf.random_normal_initializer()` would silently become TF2's initializer
+    with stddev 0.05. A default that is not a plain literal on either side declines.
+    """
+    if entry.v1_sig is None or entry.v2_sig is None:
+        return []
+    passed = set(new_names.values())
+    v1_for = {renames.get(p, p): p for p in entry.v1_sig.params}
+    extra: list[str] = []
+    for v2_param in entry.v2_sig.params:
+        v1_param = v1_for.get(v2_param)
+        if v2_param in passed or v1_param is None:
+            continue
+        d1, d2 = entry.v1_sig.default(v1_param), entry.v2_sig.default(v2_param)
+        d1 = REVIEWED_DEFAULTS.get(symbol, {}).get(v1_param, d1)
+        if d1 is None or d1 == d2 or "None" in (d1, d2):
+            continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
+        if d1 == "?" or d2 == "?":
+            raise Declined(f"the default of `{v1_param}` may differ between TF1 and TF2")
+        extra.append(f"{v2_param}={root + d1[2:] if d1.startswith('tf.') else d1}")
+    if not extra:
+        return []
+    text = ", ".join(extra)
+    if call.args or call.keywords:
+        last = max([*call.args, *call.keywords], key=lambda n: (n.end_lineno, n.end_col_offset))
+        end = index.end_of(last)
+        return [Edit(end, end, ", " + text, seq=5)]
+    paren = index.text.index("(", index.end_of(call.func))
+    return [Edit(paren + 1, paren + 1, text, seq=5)]
 
 
 def _plan_special(special: apidata.Special, bound: list[tuple[str, ast.expr, ast.keyword | None]],

@@ -855,7 +855,7 @@ def rewrite(text: str) -> Rewrite:
     if not aliases:
         return Rewrite(None)
     program = analyse_graph(module, aliases)
-    if not program.session_names and not any(site.fetches for site in program.run_sites):
+    if not any(site.fetches for site in program.run_sites) and not (program.session_names and program.blockers):
         # nothing runs the graph here: a library module whose graph others run, or no graph at all
         return Rewrite(None)
     if program.blockers:
