@@ -255,7 +255,7 @@ class _Emitter:
             name = self.qualified(node.func)
             if name in INITIALIZER_MAP:
                 keras, defaults = INITIALIZER_MAP[name]
-                args = [_code(a) for a in node.args if not (a.keyword and a.keyword.value in ("dtype", "uniform"))]
+                args = [_arg(a) for a in node.args if not (a.keyword and a.keyword.value in ("dtype", "uniform"))]
                 given = {a.keyword.value for a in node.args if a.keyword}
                 args += [f"{k}={v}" for k, v in defaults.items() if k not in given and v != "None"
                          and not (k == "stddev" and len([a for a in node.args if not a.keyword]) >= 2)]
@@ -796,6 +796,12 @@ class _RunSiteRewriter(cst.CSTTransformer):
         return _numpy(expr)
 
 
+def _arg(arg: cst.Arg) -> str:
+    """`name=value` or `value`, without the separator libcst keeps on the node."""
+    value = _code(arg.value)
+    return f"{arg.keyword.value}={value}" if arg.keyword else value
+
+
 def _numpy(expr: cst.BaseExpression) -> cst.BaseExpression:
     return cst.Call(func=cst.Attribute(value=expr, attr=cst.Name("numpy")))
 
@@ -861,7 +867,14 @@ def rewrite(text: str) -> Rewrite:
     if program.blockers:
         return Rewrite(None, [Declined(b.line, b.col, b.construct, b.reason) for b in program.blockers])
     emitter = _Emitter(program)
-    new = emitter.build()
+    try:
+        new = emitter.build()
+        code = new.code if new is not None else None
+        if code is not None:
+            cst.parse_module(code)
+    except Exception as exc:  # noqa: BLE001 - a rewrite bug declines this module, the fallback still runs
+        return Rewrite(None, [Declined(1, 1, "graph-to-eager", f"internal error in the rewrite ({exc}); "
+                                                               "please report it with this file")])
     if new is None:
         return Rewrite(None, emitter.blockers)
-    return Rewrite(new.code, [], emitter.rewritten)
+    return Rewrite(code, [], emitter.rewritten)
