@@ -523,8 +523,9 @@ class _Analyser:
             return {}
         if isinstance(node, cst.Name):
             # a dict built once: `feed = {X: x, Y: y}` then `feed_dict=feed`
+            name = node.value
             for stmt in self.module.body:
-                found = _simple_assign(stmt, node.value)
+                found = _simple_assign(stmt, name)
                 if isinstance(found, cst.Dict):
                     node = found
         if not isinstance(node, cst.Dict):

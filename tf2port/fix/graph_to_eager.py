@@ -860,7 +860,11 @@ def rewrite(text: str) -> Rewrite:
         return Rewrite(None)
     if not aliases:
         return Rewrite(None)
-    program = analyse_graph(module, aliases)
+    try:
+        program = analyse_graph(module, aliases)
+    except Exception as exc:  # noqa: BLE001 - an analysis bug declines this module, the fallback still runs
+        return Rewrite(None, [Declined(1, 1, "graph-to-eager", f"internal error in the analysis ({exc}); "
+                                                               "please report it with this file")])
     if not any(site.fetches for site in program.run_sites) and not (program.session_names and program.blockers):
         # nothing runs the graph here: a library module whose graph others run, or no graph at all
         return Rewrite(None)
