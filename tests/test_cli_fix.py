@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 TF1 = "import tensorflow as tf\n\nx = tf.placeholder(tf.float32)  # input\ny = tf.log(x)\n"
 FIXED = ("import tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n\n"
          "x = tf.compat.v1.placeholder(tf.float32)  # input\ny = tf.math.log(x)\n")
@@ -119,3 +121,14 @@ def test_notebook_fix_keeps_magics_and_outputs(tmp_path, cli):
     assert fixed["cells"][0]["outputs"] == nb["cells"][0]["outputs"]
     assert fixed["cells"][1] == nb["cells"][1]
     assert fixed["metadata"] == nb["metadata"]
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_fix_verify_proves_the_conversion(tmp_path, cli):
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parent.parent / "fixtures" / "programs" / "linear_regression"
+    result = cli("fix", "--out", str(tmp_path / "out"), str(source / "original.py"), "--verify")
+    assert "EQUIVALENT" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0
