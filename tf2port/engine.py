@@ -208,5 +208,18 @@ def run(paths: Iterable[str], options: Options, jobs: int | None = None) -> Iter
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(files) // (jobs * 4)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(_worker, [(p, options) for p in files], chunksize=chunk)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool workers of a SIGKILLed run would otherwise wait on their queue forever (Linux only)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above ran
+        os._exit(1)
