@@ -18,19 +18,25 @@ TOPICS = sorted(p.name for p in PROGRAMS.iterdir()
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
 
+# TF1's fused Adam kernel and Keras 3's Adam round differently (see
+# TF1_SEMANTICS.md); through a CNN the losses drift 2e-6..1.4e-5 relative within
+# 12 steps (the same pair with Momentum agrees to 1e-7). At verify's defaults this
+# pair is a borderline mismatch; here it is held to 1e-4 relative, said out loud.
+TOLERANCE = {"cnn_layers": {"rtol": 1e-4, "atol": 1e-5}}
+
 
 @pytest.fixture(scope="module")
 def verdicts() -> dict[str, Verdict]:
     def run(topic: str) -> Verdict:
         return verify_pair(PROGRAMS / topic / "original.py", PROGRAMS / topic / "tf2.py",
-                           timeout=300)
+                           timeout=300, **TOLERANCE.get(topic, {}))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(TOPICS, pool.map(run, TOPICS)))
 
 
-def test_at_least_twelve_pairs() -> None:
-    assert len(TOPICS) >= 12
+def test_at_least_twelve_pairs_at_default_tolerance() -> None:
+    assert len(set(TOPICS) - set(TOLERANCE)) >= 12
 
 
 @pytest.mark.parametrize("topic", TOPICS)

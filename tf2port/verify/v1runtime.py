@@ -54,6 +54,12 @@ def _contrib(tf1: Any) -> dict[str, types.ModuleType]:
     mods: dict[str, types.ModuleType] = {}
     contrib = types.ModuleType("tensorflow.contrib")
     contrib.__path__ = []  # type: ignore[attr-defined]
+
+    def missing(name: str) -> Any:
+        raise AttributeError(f"cannot run the original: needs tf.contrib.{name}, which verify "
+                             "has no stand-in for (available: layers, rnn, slim)")
+
+    contrib.__getattr__ = missing  # type: ignore[attr-defined]
     mods["tensorflow.contrib"] = contrib
 
     layers = types.ModuleType("tensorflow.contrib.layers")

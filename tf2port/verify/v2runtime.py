@@ -62,7 +62,8 @@ class V2Runtime:
 
         def is_user(fn: Any) -> bool:
             code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-            return code is not None and str(Path(code.co_filename).resolve()).startswith(runtime.user_dir)
+            return code is not None and Path(code.co_filename).resolve().is_relative_to(
+                runtime.user_dir)
 
         def function(func: Any = None, *args: Any, **kwargs: Any) -> Any:
             if func is None:
