@@ -59,21 +59,20 @@ def _contrib(tf1: Any) -> dict[str, types.ModuleType]:
         raise AttributeError(f"cannot run the original: needs tf.contrib.{name}, which verify "
                              "has no stand-in for (available: layers, rnn, slim)")
 
-    contrib.__getattr__ = missing  # type: ignore[attr-defined]
+    setattr(contrib, "__getattr__", missing)  # module-level __getattr__ (PEP 562)
     mods["tensorflow.contrib"] = contrib
 
     layers = types.ModuleType("tensorflow.contrib.layers")
     try:
         import tf_slim
 
-        slim_mod = tf_slim
         for name in dir(tf_slim.layers):
             if not name.startswith("_"):
                 setattr(layers, name, getattr(tf_slim.layers, name))
         mods["tensorflow.contrib.slim"] = tf_slim
         contrib.slim = tf_slim  # type: ignore[attr-defined]
     except Exception:  # tf-slim missing or broken: only core pieces below
-        slim_mod = None
+        pass
     layers.xavier_initializer = lambda uniform=True, seed=None, dtype=tf1.float32: (  # type: ignore[attr-defined]
         tf1.glorot_uniform_initializer(seed=seed, dtype=dtype) if uniform
         else tf1.glorot_normal_initializer(seed=seed, dtype=dtype))
@@ -92,7 +91,6 @@ def _contrib(tf1: Any) -> dict[str, types.ModuleType]:
     rnn.static_bidirectional_rnn = tf1.nn.static_bidirectional_rnn  # type: ignore[attr-defined]
     mods["tensorflow.contrib.rnn"] = rnn
     contrib.rnn = rnn  # type: ignore[attr-defined]
-    del slim_mod
     return mods
 
 
