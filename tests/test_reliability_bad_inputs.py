@@ -219,7 +219,8 @@ def test_fix_tree_processes_every_good_file_and_reports_every_bad_one(tmp_path: 
     assert stat.S_IMODE((root / "readonly.py").stat().st_mode) == 0o444
     (match,) = errors[str(root / "readonly.py")]
     assert match["code"] == "TF002" and re.search("read-only", match["msg"]), match[0]
-    assert not list(root.rglob(".*.tf2port.tmp"))[1:], "new temp files were left behind"
+    temps = {p.name for p in root.rglob("*.tf2port.tmp")}
+    assert temps == {".good_first.py.abc123.tf2port.tmp"}, f"new temp files were left behind: {temps}"
 
 
 def test_lint_tree_json_names_path_and_line_of_each_bad_input(tmp_path: Path):
