@@ -102,6 +102,7 @@ class GraphProgram:
     run_sites: list[RunSite]
     blockers: list[Blocker]
     positions: dict[cst.CSTNode, CodeRange]
+    feed_names: set[str] = field(default_factory=set)
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -237,6 +238,7 @@ class _Analyser:
         self.run_sites: list[RunSite] = []
         self.defined: dict[str, str] = {}  # graph name -> role
         self.update_ops: set[str] = set()
+        self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -367,7 +369,28 @@ class _Analyser:
                 self.block(call, "minimize", "minimize() inside a loop or block is not rewritten")
                 return
 
+    def tf1_methods(self, node: cst.CSTNode) -> bool:
+        """Block TF1-only method calls the rewrite does not translate (they would fail on TF2)."""
+        for call in calls_in(node):
+            func = call.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            method, receiver = func.attr.value, dotted(func.value)
+            if method in ("make_one_shot_iterator", "make_initializable_iterator", "get_next"):
+                self.block(call, method, "a TF1 iterator used where the rewrite cannot follow it")
+                return True
+            optimizer = (receiver is not None and self.defined.get(receiver) == "optimizer") or (
+                isinstance(func.value, cst.Call) and self.qualified(func.value.func) in OPTIMIZERS)
+            if optimizer and method in ("compute_gradients", "apply_gradients"):
+                self.block(call, method, "compute_gradients/apply_gradients of a TF1 optimizer are not rewritten "
+                                         "yet (minimize is)")
+                return True
+        return False
+
     def host(self, index: int, stmt: cst.BaseStatement) -> None:
+        if self.tf1_methods(stmt):
+            self.statements.append(Statement(index, stmt, "host"))
+            return
         defines: tuple[str, ...] = ()
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
@@ -395,6 +418,9 @@ class _Analyser:
         return False
 
     def op(self, index: int, stmt: cst.BaseStatement, defines: tuple[str, ...], uses: frozenset[str]) -> None:
+        if self.tf1_methods(stmt):
+            self.statements.append(Statement(index, stmt, "host", defines=defines))
+            return
         graph_uses = frozenset(n for n in uses if n in self.defined)
         for name in defines:
             self.defined[name] = "op"
@@ -438,6 +464,10 @@ class _Analyser:
         elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_next" \
                 and dotted(call.func.value) in self.defined and self.defined[dotted(call.func.value)] == "iterator":
             role = "next"
+        elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_next" \
+                and isinstance(call.func.value, cst.Call) and self.one_shot_dataset(call.func.value) is not None:
+            role = "next"  # `x, y = dataset.make_one_shot_iterator().get_next()`
+            extra["dataset"] = self.one_shot_dataset(call.func.value)
         elif name in INITIALIZERS:
             role = "initializer"
         if role is None:
@@ -454,6 +484,14 @@ class _Analyser:
         graph_uses = frozenset(n for n in uses if n in self.defined or n in targets)
         self.statements.append(Statement(index, stmt, role, defines=targets, uses=graph_uses, call=call,
                                          qualified=name or "", extra=extra))
+
+    def one_shot_dataset(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The dataset of `ds.make_one_shot_iterator()` or `tf.data.make_one_shot_iterator(ds)`."""
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "make_one_shot_iterator" and not call.args:
+            return call.func.value
+        if self.qualified(call.func) == "tf.data.make_one_shot_iterator" and len(call.args) == 1:
+            return call.args[0].value
+        return None
 
     def is_tf_expression(self, value: cst.BaseExpression) -> bool:
         """Does the expression call TensorFlow ops (and so build graph nodes)?
@@ -528,6 +566,7 @@ class _Analyser:
                 found = _simple_assign(stmt, name)
                 if isinstance(found, cst.Dict):
                     node = found
+                    self.feed_names.add(name)
         if not isinstance(node, cst.Dict):
             self.block(call, "feed_dict", "feed_dict is not a dict literal")
             return None
@@ -573,4 +612,4 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
-                        analyser.run_sites, analyser.blockers, dict(analyser.positions))
+                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names)

@@ -307,18 +307,32 @@ class _Emitter:
                 continue
             before = self.statement_index_of(site)
             body, params, iterators = self.p.slice(site.fetches, before)
-            missing = [p for p in params if p not in site.feeds]
+            if "schedule" in roles:
+                self.block(site.call, "Session.run", "fetching a decayed learning rate is not rewritten yet")
+                continue
+            missing = [p for p in params if p not in site.feeds and self.defs[p].qualified != "tf.placeholder_with_default"]
             if missing:
                 self.block(site.call, "feed_dict", f"placeholder `{missing[0]}` is needed but not fed here")
                 continue
-            returns = tuple(f for f, r in zip(site.fetches, roles) if r != "train")
-            key = (site.fetches, tuple(params))
+            returns = tuple(f for f, r in zip(site.fetches, roles) if r not in ("train", "variable"))
+            key = self.function_key(site, params)
             if key in self.functions:
                 continue
             train = self.defs[trains[0]] if trains else None
-            self.functions[key] = StepFunction(self.function_name(site.fetches, trains), returns, params, iterators,
+            self.functions[key] = StepFunction(self.function_name(returns, trains), returns, params, iterators,
                                                train, [s for s in body if s.role != "train"], returns,
                                                input_signature=self.signature_ok(params))
+
+    def placeholder_default(self, name: str) -> str:
+        """What an unfed `tf.placeholder_with_default(value, shape)` evaluates to."""
+        call = self.defs[name].call
+        value = keyword(call, "input", 0) if call is not None else None
+        return _code(value) if value is not None else "None"
+
+    def function_key(self, site: RunSite, params: list[str]) -> tuple:
+        """Runs that compute the same values from the same feeds share one function."""
+        computed = tuple(f for f in site.fetches if self.defs[f].role != "variable")
+        return computed, tuple(params)
 
     def statement_index_of(self, site: RunSite) -> int:
         pos = self.p.positions[site.call]
@@ -337,6 +351,8 @@ class _Emitter:
         """
         for name in params:
             call = self.defs[name].call
+            if self.defs[name].qualified != "tf.placeholder":
+                return False
             dtype = keyword(call, "dtype", 0) if call is not None else None
             shape = keyword(call, "shape", 1) if call is not None else None
             if dtype is None or shape is None or _code(shape) == "None" or (dotted(dtype) or "").endswith("bool"):
@@ -504,8 +520,15 @@ class _Emitter:
                 elif isinstance(optimizer, cst.Call):
                     # `optimizer = tf.train.AdamOptimizer(...).minimize(cost)`: the name is free again
                     own = stmt.defines[0]
-                    self.optimizer_objects[stmt.index] = own if own in ("optimizer", "opt", "optim") \
-                        else self.fresh("optimizer")
+                    several = sum(1 for t in self.p.statements if t.role == "train") > 1
+                    if own in ("optimizer", "opt", "optim"):
+                        name = own
+                    elif several:  # train_plain, train_nest -> plain_optimizer, nest_optimizer
+                        stem = re.sub(r"^(train_?|training_?)|(_?train|_op|_step)$", "", own) or own
+                        name = self.fresh(f"{stem}_optimizer")
+                    else:
+                        name = self.fresh("optimizer")
+                    self.optimizer_objects[stmt.index] = name
                 else:
                     self.block(stmt.call, "minimize", "the optimizer is not created where the analysis can see it")
                 step = keyword(stmt.call, "global_step", 1)
@@ -521,6 +544,10 @@ class _Emitter:
 
     def module_statement(self, stmt: Statement) -> list[cst.BaseStatement]:
         role = stmt.role
+        if role == "next" and "dataset" in stmt.extra:  # `x, y = ds.make_one_shot_iterator().get_next()`
+            name = stmt.extra.setdefault("iterator_name", self.fresh("iterator"))
+            return [_stmt(f"{name} = iter({_code(stmt.extra['dataset'])})\n").with_changes(
+                leading_lines=stmt.node.leading_lines)]
         if role in ("placeholder", "op", "next", "initializer", "session", "drop"):
             return []
         if role == "variable":
@@ -623,16 +650,12 @@ class _Emitter:
         transformer = _RunSiteRewriter(self)
         if stmt.role == "session_with":
             assert isinstance(stmt.node, cst.With)
-            inner = [s.visit(transformer) for s in stmt.node.body.body]
-            out = [s for s in inner if not isinstance(s, cst.RemovalSentinel)]
+            out = [s for inner in stmt.node.body.body for s in _statements(inner.visit(transformer))]
             if out:
                 out[0] = out[0].with_changes(leading_lines=[*_leading(stmt.node), *_leading(out[0])])
             self.rewritten.append((self.line_of(stmt.node), "Session"))
             return out
-        new = stmt.node.visit(transformer)
-        if isinstance(new, cst.RemovalSentinel):
-            return []
-        return [new]
+        return _statements(stmt.node.visit(transformer))
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.p.positions.get(node)
@@ -644,17 +667,19 @@ class _Emitter:
         trains = [i for i, r in enumerate(roles) if r == "train"]
         if all(r == "variable" for r in roles):
             return None, trains
-        key = (site.fetches, tuple(self.p.slice(site.fetches, self.statement_index_of(site))[1]))
+        key = self.function_key(site, self.p.slice(site.fetches, self.statement_index_of(site))[1])
         fn = self.functions[key]
         args = []
         if fn.iterator_inputs:
             args.append(f"*next({self.iterator_name(fn)})" if len(fn.iterator_inputs) > 1
                         else f"next({self.iterator_name(fn)})")
-        args += [_code(site.feeds[p]) for p in fn.params]
+        args += [_code(site.feeds[p]) if p in site.feeds else self.placeholder_default(p) for p in fn.params]
         return _expr(f"{fn.name}({', '.join(args)})"), trains
 
     def iterator_name(self, fn: StepFunction) -> str:
         stmt = self.defs[fn.iterator_inputs[0]]
+        if "iterator_name" in stmt.extra:
+            return stmt.extra["iterator_name"]
         assert stmt.call is not None and isinstance(stmt.call.func, cst.Attribute)
         return dotted(stmt.call.func.value) or "iterator"
 
@@ -738,45 +763,68 @@ class _RunSiteRewriter(cst.CSTTransformer):
             site = self._site(small.value)
             if site is not None and site.fetches:
                 return self.assignment(original, updated, small, site)
+            target = small.targets[0].target
+            if isinstance(target, cst.Name) and target.value in self.e.p.feed_names \
+                    and isinstance(small.value, cst.Dict):
+                return cst.RemovalSentinel.REMOVE  # its values were passed to the step functions
         return updated
 
     def assignment(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine,
-                   small: cst.Assign, site: RunSite) -> cst.BaseStatement:
+                   small: cst.Assign, site: RunSite) -> cst.BaseStatement | cst.FlattenSentinel:
+        """`a, _, w = sess.run([cost, train, W], feed)` -> `a = train_step(...).numpy()`; `w = W.numpy()`.
+
+        Values computed by the step function come from its call; train ops give nothing;
+        fetched variables are read after the call, as TF1 returned them (updated).
+        """
         target = small.targets[0].target
-        expr, trains = self.e.site_expression(site)
+        expr, _ = self.e.site_expression(site)
         self.e.rewritten.append((site.line, "Session.run"))
-        if expr is None:  # variables only
-            values = [f"{f}.numpy()" for f in site.fetches]
-            value = _expr(f"[{', '.join(values)}]" if site.fetch_list else values[0])
-            return updated.with_changes(body=[small.with_changes(value=value)])
+        roles = [self.e.defs[f].role for f in site.fetches]
         if not site.fetch_list:
-            if trains:
+            if roles[0] == "train":
                 return updated.with_changes(body=[cst.Expr(expr)])
-            return updated.with_changes(body=[small.with_changes(value=_numpy(expr))])
+            value = _expr(f"{site.fetches[0]}.numpy()") if expr is None else _numpy(expr)
+            return updated.with_changes(body=[small.with_changes(value=value)])
         if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != len(site.fetches):
-            kept = len(site.fetches) - len(trains)
-            if trains:
-                self.e.block(site.call, "Session.run", "a fetched train op bound to a name")
+            if "train" in roles or ("variable" in roles and expr is not None):
+                self.e.block(site.call, "Session.run", "a list of fetches with a train op or a variable bound "
+                                                      "to one name")
                 return updated
-            return updated.with_changes(body=[small.with_changes(
-                value=_expr(f"[value.numpy() for value in {_code(expr)}]") if kept > 1 else _numpy(expr))])
-        elements = [el for i, el in enumerate(target.elements) if i not in trains]
-        for i in trains:
-            element = target.elements[i].value
-            if not (isinstance(element, cst.Name) and element.value == "_"):
-                self.e.block(site.call, "Session.run", "the result of a train op is bound to a name")
-                return updated
-        if not elements:
-            return updated.with_changes(body=[cst.Expr(expr)])
-        if len(elements) == 1:
-            new_target = elements[0].value
-            return updated.with_changes(body=[small.with_changes(
-                targets=[small.targets[0].with_changes(target=new_target)], value=_numpy(expr))])
-        new_target = target.with_changes(elements=[
-            el.with_changes(comma=cst.MaybeSentinel.DEFAULT) for el in elements])
-        value = _expr(f"(value.numpy() for value in {_code(expr)})")
-        return updated.with_changes(body=[small.with_changes(
-            targets=[small.targets[0].with_changes(target=new_target)], value=value)])
+            if expr is None:
+                values = ", ".join(f"{f}.numpy()" for f in site.fetches)
+                return updated.with_changes(body=[small.with_changes(value=_expr(f"[{values}]"))])
+            computed = sum(1 for r in roles if r not in ("train", "variable"))
+            value = _expr(f"[value.numpy() for value in {_code(expr)}]") if computed > 1 else _expr(
+                f"[{_code(_numpy(expr))}]")
+            return updated.with_changes(body=[small.with_changes(value=value)])
+        computed_targets: list[cst.BaseExpression] = []
+        variable_reads: list[tuple[cst.BaseExpression, str]] = []
+        for element, fetch, role in zip(target.elements, site.fetches, roles):
+            if role == "train":
+                if not (isinstance(element.value, cst.Name) and element.value.value == "_"):
+                    self.e.block(site.call, "Session.run", "the result of a train op is bound to a name")
+                    return updated
+            elif role == "variable":
+                variable_reads.append((element.value, fetch))
+            else:
+                computed_targets.append(element.value)
+        statements: list[cst.BaseStatement] = []
+        if expr is not None:
+            if not computed_targets:
+                statements.append(updated.with_changes(body=[cst.Expr(expr)]))
+            else:
+                if len(computed_targets) == 1:
+                    new_target, value = computed_targets[0], _numpy(expr)
+                else:
+                    new_target = target.with_changes(elements=[cst.Element(t) for t in computed_targets])
+                    value = _expr(f"(value.numpy() for value in {_code(expr)})")
+                statements.append(updated.with_changes(body=[small.with_changes(
+                    targets=[small.targets[0].with_changes(target=new_target)], value=value)]))
+        for name, fetch in variable_reads:
+            read = cst.Assign(targets=[cst.AssignTarget(target=name)], value=_expr(f"{fetch}.numpy()"))
+            line = cst.SimpleStatementLine(body=[read])
+            statements.append(line if statements else updated.with_changes(body=[read]))
+        return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         site = self._site(original)
@@ -790,10 +838,26 @@ class _RunSiteRewriter(cst.CSTTransformer):
             self.e.block(site.call, "Session.run", "a train op fetched inside an expression")
             return updated
         self.e.rewritten.append((site.line, "Session.run"))
-        if site.fetch_list:
-            return _expr(f"[value.numpy() for value in {_code(expr)}]" if len(site.fetches) > 1
-                         else f"[{_code(expr)}.numpy()]")
-        return _numpy(expr)
+        if not site.fetch_list:
+            return _numpy(expr)
+        roles = [self.e.defs[f].role for f in site.fetches]
+        if "variable" in roles:
+            if sum(1 for r in roles if r != "variable") > 1:
+                self.e.block(site.call, "Session.run", "variables and several values fetched inside an expression")
+                return updated
+            return _expr("[" + ", ".join(f"{f}.numpy()" if r == "variable" else _code(_numpy(expr))
+                                          for f, r in zip(site.fetches, roles)) + "]")
+        return _expr(f"[value.numpy() for value in {_code(expr)}]" if len(site.fetches) > 1
+                     else f"[{_code(expr)}.numpy()]")
+
+
+def _statements(result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel) -> list[cst.BaseStatement]:
+    """A transformed statement as a list: removed, replaced by one, or by several."""
+    if isinstance(result, cst.RemovalSentinel):
+        return []
+    if isinstance(result, cst.FlattenSentinel):
+        return list(result.nodes)
+    return [result]
 
 
 def _arg(arg: cst.Arg) -> str:
@@ -881,4 +945,30 @@ def rewrite(text: str) -> Rewrite:
                                                                "please report it with this file")])
     if new is None:
         return Rewrite(None, emitter.blockers)
+    dangling = _dangling_graph_names(code, program)
+    if dangling:
+        name, line = dangling
+        return Rewrite(None, [Declined(line, 1, name, f"`{name}` is still used outside the graph after the rewrite")])
     return Rewrite(code, [], emitter.rewritten)
+
+
+def _dangling_graph_names(code: str, program: GraphProgram) -> tuple[str, int] | None:
+    """A removed graph name (placeholder, op, feed dict...) that the output still reads: a NameError."""
+    removed = {name for s in program.statements if s.role in ("placeholder", "op", "next", "train", "initializer",
+                                                             "session", "drop", "iterator")
+               for name in s.defines} | program.feed_names | program.session_names
+    tree = ast.parse(code)
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in removed - bound:
+            return node.id, node.lineno
+    return None
