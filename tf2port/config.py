@@ -75,7 +75,10 @@ def _codes(value: object, key: str) -> tuple[str, ...]:
 
 
 def find_pyproject(start: str) -> Path | None:
-    here = Path(start).resolve()
+    try:
+        here = Path(start).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: look from where it is named
+        here = Path(os.path.abspath(start))
     if here.is_file():
         here = here.parent
     for folder in [here, *here.parents]:

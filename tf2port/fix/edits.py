@@ -7,9 +7,13 @@ non-overlapping edits from the end so earlier offsets stay valid.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 
 from tf2port.diagnostics import Edit, Span
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 class OverlappingEdits(Exception):
@@ -21,10 +25,8 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self.starts.append(i + 1)
+        # Python ends a line at \r\n, \n or a lone \r; ast's line numbers count all three
+        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
         self._ascii = text.isascii()
 
     def offset(self, line: int, byte_col: int) -> int:

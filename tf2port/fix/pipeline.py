@@ -40,15 +40,18 @@ def parse(text: str, path: str) -> ast.Module:
     """Parse with the stdlib; RecursionError (absurd nesting) becomes a SyntaxError."""
     try:
         return ast.parse(text, filename=path)
-    except RecursionError as exc:
-        raise SyntaxError("expression too deeply nested to parse") from exc
-    except (ValueError, MemoryError) as exc:  # e.g. source containing NUL bytes
-        raise SyntaxError(str(exc)) from exc
+    except (RecursionError, MemoryError) as exc:  # the parser's own stack overflowed
+        raise SyntaxError("code nested too deeply for the Python parser") from exc
+    except ValueError as exc:  # e.g. source containing NUL bytes
+        raise SyntaxError(str(exc) or "invalid source") from exc
 
 
 def lint_text(text: str, path: str, active: Active) -> list[Diagnostic]:
     tree = parse(text, path)
-    return check_module(analyse(tree, text), LineIndex(text), path, active)
+    try:
+        return check_module(analyse(tree, text), LineIndex(text), path, active)
+    except RecursionError as exc:
+        raise FixFailed("code nested too deeply for tf2port to analyse; file left unchanged") from exc
 
 
 def _allowed(safe_only: bool) -> Callable[[FixClass], bool]:
@@ -130,14 +133,18 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     before = lint_text(text, path, active)  # also proves the input parses
     declined: list[Diagnostic] = []
     structural = False
-    if not safe_only and all(active(code, 1) for code in GRAPH_RULES):
+    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and any(
+            d.code in GRAPH_RULES for d in before):  # libcst only for modules with sessions/placeholders
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         rewrite = graph_to_eager.rewrite(text)
         if rewrite.text is not None and rewrite.text != text:
             text, structural = rewrite.text, True
         declined = [_declined_diagnostic(d, path, before) for d in rewrite.declined]
-    edits, _, diagnostics, info, index = _one_round(text, path, active, allowed, True if structural else None)
+    try:
+        edits, _, diagnostics, info, index = _one_round(text, path, active, allowed, True if structural else None)
+    except RecursionError as exc:
+        raise FixFailed("code nested too deeply for tf2port to analyse; file left unchanged") from exc
     applied_names = [d for d in diagnostics if d.edits]
     edits = [e for d in applied_names for e in d.edits]
     if not _non_overlapping(edits):
