@@ -82,6 +82,9 @@ def run_side(side: str, script: Path, out: Path, *, init: Path | None, device: s
     # Same kernels run to run and side to side: oneDNN picks algorithms by load,
     # which made a 12-step Adam CNN differ by 1e-5 between identical runs.
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    # ...and reductions in one order: thread scheduling still made that CNN's loss wobble by ~1e-5.
+    env.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    env.setdefault("TF_NUM_INTEROP_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(
         [str(Path(__file__).resolve().parents[2])] + [p for p in [env.get("PYTHONPATH")] if p])
     if side == "v1":
