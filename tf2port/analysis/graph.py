@@ -514,6 +514,12 @@ class _Analyser:
                 site = self.run_site(call)
                 if site is not None:
                     self.run_sites.append(site)
+        initialisations = [site for site in self.run_sites if not site.fetches]
+        if len(initialisations) > 1:
+            # TF1 starts again from the initial values (and fresh optimizer slots); TF2 variables live on
+            self.block(initialisations[1].call, "tf.global_variables_initializer",
+                       "variables are initialised again (a second session or initializer run); "
+                       "re-initialisation is not rewritten yet")
 
     def run_site(self, call: cst.Call) -> RunSite | None:
         func = call.func

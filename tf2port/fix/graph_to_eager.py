@@ -330,9 +330,10 @@ class _Emitter:
         return _code(value) if value is not None else "None"
 
     def function_key(self, site: RunSite, params: list[str]) -> tuple:
-        """Runs that compute the same values from the same feeds share one function."""
+        """Runs that compute the same values, from the same feeds, by the same statements share one function."""
         computed = tuple(f for f in site.fetches if self.defs[f].role != "variable")
-        return computed, tuple(params)
+        body = self.p.slice(site.fetches, self.statement_index_of(site))[0]
+        return computed, tuple(params), tuple(id(s.node) for s in body)
 
     def statement_index_of(self, site: RunSite) -> int:
         pos = self.p.positions[site.call]
