@@ -5,7 +5,8 @@
 For each fixture pair: the original run plainly (``tensorflow`` mapped to
 ``tf.compat.v1`` with v2 behaviour off, the least any TF1 program needs, plus
 the contrib / MNIST stand-ins where it imports them), the converted program
-run plainly (``python tf2.py``), and ``verify_pair`` on both. Each is timed
+run plainly (``python tf2.py``, with only the offline MNIST put in place), and
+``verify_pair`` on both. Each is timed
 ``--repeat`` times (interleaved) and the fastest kept, since other work on the
 machine only ever adds time. Both wall time and CPU time (user + system of the
 child processes, which other load barely disturbs) are reported. Prints
@@ -47,6 +48,16 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
+PLAIN_V2 = """
+import runpy, sys
+import tensorflow as tf
+from tf2port.verify import standins
+tf.keras.datasets.mnist.load_data = standins.load_data  # offline, as under verify
+sys.argv = [sys.argv[1]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -59,7 +70,7 @@ def plain(script: Path, v1: bool) -> tuple[float, float]:
         cmd = [sys.executable, "-c", PLAIN_V1, str(script)]
     else:
         env.pop("TF_USE_LEGACY_KERAS", None)
-        cmd = [sys.executable, str(script)]
+        cmd = [sys.executable, "-c", PLAIN_V2, str(script)]
     with tempfile.TemporaryDirectory() as work:
         start, cpu = time.perf_counter(), _cpu()
         subprocess.run(cmd, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL,
