@@ -64,16 +64,18 @@ DROPPED_LAYER_KEYWORDS = ("reuse", "fused")
 WEIGHTLESS_LAYERS = frozenset({"max_pooling1d", "max_pooling2d", "max_pooling3d", "average_pooling1d",
                                "average_pooling2d", "average_pooling3d", "flatten", "dropout"})
 # TF1 initializers -> Keras ones, with TF1's defaults made explicit where Keras' differ
-INITIALIZER_MAP: dict[str, tuple[str, dict[str, str]]] = {
-    "tf.contrib.layers.xavier_initializer": ("GlorotUniform", {}),
-    "tf.glorot_uniform_initializer": ("GlorotUniform", {}),
-    "tf.glorot_normal_initializer": ("GlorotNormal", {}),
-    "tf.random_normal_initializer": ("RandomNormal", {"stddev": "1.0"}),
-    "tf.truncated_normal_initializer": ("TruncatedNormal", {"stddev": "1.0"}),
-    "tf.random_uniform_initializer": ("RandomUniform", {"minval": "0.0", "maxval": "None"}),
-    "tf.zeros_initializer": ("Zeros", {}),
-    "tf.ones_initializer": ("Ones", {}),
-    "tf.constant_initializer": ("Constant", {}),
+# (Keras class, its leading parameters in order, TF1 defaults Keras does not share)
+INITIALIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
+    "tf.contrib.layers.xavier_initializer": ("GlorotUniform", ("seed",), {}),
+    "tf.glorot_uniform_initializer": ("GlorotUniform", ("seed",), {}),
+    "tf.glorot_normal_initializer": ("GlorotNormal", ("seed",), {}),
+    "tf.random_normal_initializer": ("RandomNormal", ("mean", "stddev", "seed"), {"stddev": "1.0"}),
+    "tf.truncated_normal_initializer": ("TruncatedNormal", ("mean", "stddev", "seed"), {"stddev": "1.0"}),
+    "tf.random_uniform_initializer": ("RandomUniform", ("minval", "maxval", "seed"),
+                                      {"minval": "0.0", "maxval": "1.0"}),
+    "tf.zeros_initializer": ("Zeros", (), {}),
+    "tf.ones_initializer": ("Ones", (), {}),
+    "tf.constant_initializer": ("Constant", ("value",), {}),
 }
 # TF1 tf.losses -> an expression template over the call's arguments (reduction: mean, weights 1)
 LOSS_MAP: dict[str, tuple[tuple[str, ...], str]] = {
@@ -254,11 +256,11 @@ class _Emitter:
         if isinstance(node, cst.Call):
             name = self.qualified(node.func)
             if name in INITIALIZER_MAP:
-                keras, defaults = INITIALIZER_MAP[name]
+                keras, order, defaults = INITIALIZER_MAP[name]
                 args = [_arg(a) for a in node.args if not (a.keyword and a.keyword.value in ("dtype", "uniform"))]
-                given = {a.keyword.value for a in node.args if a.keyword}
-                args += [f"{k}={v}" for k, v in defaults.items() if k not in given and v != "None"
-                         and not (k == "stddev" and len([a for a in node.args if not a.keyword]) >= 2)]
+                positional = len([a for a in node.args if not a.keyword])
+                given = {a.keyword.value for a in node.args if a.keyword} | set(order[:positional])
+                args += [f"{k}={v}" for k, v in defaults.items() if k not in given]
                 if name == "tf.contrib.layers.xavier_initializer" and any(
                         a.keyword and a.keyword.value == "uniform" and _code(a.value) == "False" for a in node.args):
                     keras = "GlorotNormal"
