@@ -127,16 +127,7 @@ class V1Runtime:
         self._patch_session(session_lib.BaseSession)
 
     def _patch_data(self) -> None:
-        for modname in ("keras.datasets.mnist", "tf_keras.datasets.mnist"):
-            try:
-                setattr(__import__(modname, fromlist=["load_data"]), "load_data",
-                        standins.load_data)
-            except Exception:
-                pass
-        try:
-            self.tf1.keras.datasets.mnist.load_data = standins.load_data
-        except Exception:
-            pass
+        standins.patch_mnist(("keras.datasets.mnist", "tf_keras.datasets.mnist"), self.tf1)
 
     def _patch_dropout(self) -> None:
         tf1 = self.tf1

@@ -91,16 +91,7 @@ class V2Runtime:
         tf.nn.experimental.stateless_dropout = stateless_dropout
 
     def _patch_data(self) -> None:
-        for modname in ("keras.datasets.mnist", "tensorflow.keras.datasets.mnist"):
-            try:
-                setattr(__import__(modname, fromlist=["load_data"]), "load_data",
-                        standins.load_data)
-            except Exception:
-                pass
-        try:
-            self.tf.keras.datasets.mnist.load_data = standins.load_data
-        except Exception:
-            pass
+        standins.patch_mnist(("keras.datasets.mnist", "tensorflow.keras.datasets.mnist"), self.tf)
 
     def _creator(self, next_creator: Any, **kwargs: Any) -> Any:
         tf = self.tf
