@@ -95,6 +95,9 @@ LOSS_MAP: dict[str, tuple[tuple[str, ...], str]] = {
                                       "{tf}.reduce_mean({tf}.abs({predictions} - {labels}))"),
 }
 LAYER_PREFIX_TF = "tf.layers."
+# ops whose gradients are IndexedSlices (sparse): Keras' Adam treats those lazily, TF1's did not
+SPARSE_GRADIENT_OPS = frozenset({"tf.gather", "tf.nn.embedding_lookup", "tf.gather_nd",
+                                 "tf.nn.embedding_lookup_sparse"})
 TRAIN_NAMES = {"train", "train_op", "optimizer", "opt", "optim", "minimize", "training_op", "optimize", "train_step"}
 
 
@@ -346,19 +349,18 @@ class _Emitter:
         return len(self.p.module.body)
 
     def signature_ok(self, params: list[str]) -> bool:
-        """An input signature only when every placeholder declares its dtype and shape.
+        """An input signature when every placeholder is a plain `tf.placeholder` of a non-bool dtype.
 
-        Shapeless placeholders are scalars fed Python numbers (`keep_prob`, `is_training`):
-        they stay Python values, so Keras `training=` flags stay Python bools and a rate of
-        0.0 skips dropout entirely, as TF1's keep_prob of 1.0 did in effect.
+        The signature converts what is fed (lists, numpy float64, Python numbers) to the
+        placeholder's dtype as TF1's feed did, and traces once. Bool placeholders are Keras
+        `training=` flags: they stay Python bools, so that function has no signature.
         """
         for name in params:
             call = self.defs[name].call
             if self.defs[name].qualified != "tf.placeholder":
                 return False
             dtype = keyword(call, "dtype", 0) if call is not None else None
-            shape = keyword(call, "shape", 1) if call is not None else None
-            if dtype is None or shape is None or _code(shape) == "None" or (dotted(dtype) or "").endswith("bool"):
+            if dtype is None or (dotted(dtype) or "").endswith("bool"):
                 return False
         return True
 
@@ -420,6 +422,11 @@ class _Emitter:
                 return []
             lines.append(_wrap(f"{indent}variables = {variables}", " + "))
             lines.append(f"{indent}gradients = tape.gradient({rename.get(loss.value, loss.value)}, variables)")
+            if self.optimizer_kind(train) == "tf.train.AdamOptimizer" and any(
+                    self.calls(s, SPARSE_GRADIENT_OPS) for s in fn.body):
+                lines.append(f"{indent}# TF1's Adam decays the moments of every row; Keras' Adam on sparse "
+                             "gradients only of the rows used")
+                lines.append(f"{indent}gradients = [{tf}.convert_to_tensor(g) for g in gradients]")
             optimizer = self.optimizer_objects[train.index]
             lines.append(f"{indent}{optimizer}.apply_gradients(zip(gradients, variables))")
             if train.index in self.global_steps:
@@ -454,6 +461,19 @@ class _Emitter:
         shape = keyword(call, "shape", 1)
         shape_code = _code(shape) if shape is not None else "None"
         return f"{self.tf}.TensorSpec({shape_code}, {_code(dtype) if dtype is not None else self.tf + '.float32'})"
+
+    def optimizer_kind(self, train: Statement) -> str | None:
+        """The TF1 optimizer class behind a train op (inline or a module-level object)."""
+        optimizer = train.extra["optimizer"]
+        if isinstance(optimizer, cst.Call):
+            return self.qualified(optimizer.func)
+        stmt = self.defs.get(dotted(optimizer) or "")
+        return stmt.qualified if stmt is not None else None
+
+    def calls(self, stmt: Statement, names: frozenset[str]) -> bool:
+        from tf2port.analysis.graph import calls_in
+
+        return any(self.qualified(c.func) in names for c in calls_in(stmt.node))
 
     def calls_gradients(self, stmt: Statement) -> bool:
         from tf2port.analysis.graph import calls_in
