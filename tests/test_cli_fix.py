@@ -132,3 +132,11 @@ def test_fix_verify_proves_the_conversion(tmp_path, cli):
     result = cli("fix", "--out", str(tmp_path / "out"), str(source / "original.py"), "--verify")
     assert "EQUIVALENT" in result.stdout, result.stdout + result.stderr
     assert result.returncode == 0
+
+
+def test_fix_says_why_a_graph_rewrite_was_declined(tmp_path, cli):
+    f = write(tmp_path / "m.py", "import tensorflow as tf\nx = tf.placeholder(tf.bool)\n"
+                                 "y = tf.cond(x, lambda: 1.0, lambda: 2.0)\n"
+                                 "with tf.Session() as sess:\n    print(sess.run(y, feed_dict={x: True}))\n")
+    result = cli("fix", "--diff", str(f))
+    assert f"{f}:3:5: TF201 graph-to-eager rewrite declined: tf.cond on graph values" in result.stderr

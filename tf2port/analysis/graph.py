@@ -35,6 +35,17 @@ HOST_PREFIXES = ("tf.data.", "tf.examples.", "tf.keras", "tf.compat.v1.disable",
 # graph-level constructs that the rewrite does not turn into eager code (yet)
 UNSUPPORTED = {
     "tf.train.start_queue_runners": "queue runners feed the graph from background threads",
+    "tf.train.string_input_producer": "queue-based input pipelines are not rewritten (use tf.data)",
+    "tf.train.slice_input_producer": "queue-based input pipelines are not rewritten (use tf.data)",
+    "tf.train.input_producer": "queue-based input pipelines are not rewritten (use tf.data)",
+    "tf.train.batch": "queue-based batching is not rewritten (use tf.data)",
+    "tf.train.shuffle_batch": "queue-based batching is not rewritten (use tf.data)",
+    "tf.TextLineReader": "queue-based readers are not rewritten (use tf.data)",
+    "tf.TFRecordReader": "queue-based readers are not rewritten (use tf.data)",
+    "tf.WholeFileReader": "queue-based readers are not rewritten (use tf.data)",
+    "tf.FIFOQueue": "queues are not rewritten (use tf.data)",
+    "tf.RandomShuffleQueue": "queues are not rewritten (use tf.data)",
+    "tf.contrib": "tf.contrib is gone in TF2; this contrib API is not rewritten",
     "tf.train.Coordinator": "queue-runner coordination has no eager counterpart",
     "tf.train.import_meta_graph": "a graph loaded from a MetaGraph has no Python source to rewrite",
     "tf.train.Saver": "checkpoints with tf.train.Saver are not rewritten yet",
@@ -51,6 +62,10 @@ UNSUPPORTED = {
     "tf.variable_scope": "variable scopes are not rewritten yet",
     "tf.get_collection": "graph collections are not rewritten yet",
 }
+
+
+# tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
+REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer"})
 
 
 @dataclass(frozen=True)
@@ -239,6 +254,7 @@ class _Analyser:
         self.defined: dict[str, str] = {}  # graph name -> role
         self.update_ops: set[str] = set()
         self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
+        self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -260,25 +276,44 @@ class _Analyser:
 
     # statements ---------------------------------------------------------------------------------
     def run(self) -> None:
+        for stmt in self.module.body:  # the session forms the rewrite follows
+            if isinstance(stmt, cst.With):
+                self.session_calls.update(id(i.item) for i in stmt.items if isinstance(i.item, cst.Call))
+            elif isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
+                    and isinstance(stmt.body[0], cst.Assign) and isinstance(stmt.body[0].value, cst.Call):
+                self.session_calls.add(id(stmt.body[0].value))
         for index, stmt in enumerate(self.module.body):
             self.statement(index, stmt)
         self.find_run_sites()
 
     def check_unsupported(self, node: cst.CSTNode) -> bool:
+        found = False
         for call in calls_in(node):
             name = self.qualified(call.func)
             if name is None:
                 continue
+            if name in SESSIONS and not self.session_call_allowed(call):
+                self.block(call, name, "a session created inside an expression (`tf.Session().run(...)`)")
+                found = True
+            if name in REWRITTEN_CONTRIB:
+                continue
             for prefix, reason in UNSUPPORTED.items():
                 if name == prefix or name.startswith(prefix + "."):
                     self.block(call, name, reason)
-                    return True
+                    found = True
+                    break
+        if found:
+            return True
         for sub in _attribute_uses(node):
             name = self.qualified(sub)
             if name and (name.startswith("tf.nn.rnn_cell") or name.startswith("tf.contrib.rnn")):
                 self.block(sub, name, UNSUPPORTED["tf.nn.rnn_cell"])
                 return True
         return False
+
+    def session_call_allowed(self, call: cst.Call) -> bool:
+        """Sessions the rewrite follows: `with tf.Session() as s:` and `s = tf.Session()`."""
+        return id(call) in self.session_calls
 
     def is_update_ops(self, node: cst.BaseExpression) -> bool:
         """`tf.get_collection(tf.GraphKeys.UPDATE_OPS)`, or a name bound to it."""
@@ -342,6 +377,13 @@ class _Analyser:
                     self.host(index, stmt)
                     return
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            for call in calls_in(stmt):
+                func = call.func
+                if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
+                        names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
+                    self.block(call, func.attr.value, "the graph is run inside a function (a session passed "
+                                                      "around); only module-level runs are rewritten")
+                    break
             graph_calls = [c for c in calls_in(stmt) if (self.qualified(c.func) or "").startswith(
                 ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers", "tf.train", "tf.Session"))]
             if graph_calls:
