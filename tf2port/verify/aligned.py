@@ -47,6 +47,14 @@ def make_dropout(tf: Any, source: MaskSource) -> Any:
             return source.mask(s, r, np_dtype)
 
         mask = tf.numpy_function(draw, [shape, rate_t], x.dtype)
+        # numpy_function forgets shapes; layers after the dropout need them
+        try:
+            if noise_shape is None or tf.is_tensor(noise_shape):  # Keras passes tf.shape(x)
+                mask.set_shape(x.shape)
+            else:
+                mask.set_shape(tf.TensorShape([d if isinstance(d, int) else None for d in noise_shape]))
+        except (TypeError, ValueError):
+            pass  # nothing static to say
         mask = tf.stop_gradient(mask)
         return x * mask
 
