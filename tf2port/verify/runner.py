@@ -77,6 +77,8 @@ class IsolationUnavailable(OSError):
 
 def _landlock(writable: list[str]) -> None:
     """Confine this process and its future descendants' writes to ``writable``."""
+    if not sys.platform.startswith("linux"):
+        raise IsolationUnavailable(errno.ENOSYS, "Landlock is Linux only")
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
 
