@@ -163,13 +163,23 @@ def _may_rebind(source: str, names: set[str]) -> bool:
 
     Function scopes are searched for local rebinding (which shadows the import) only when
     the text has a binding-looking use of the name, which real code almost never has.
+    Uses followed by ``.``, ``(`` or ``[`` (``tf.log``) are skipped by the first regex, so
+    the per-candidate checks run on the rare rest.
     """
     if not names:
         return False
     alternatives = "|".join(re.escape(n) for n in sorted(names))
-    pattern = (rf"\b(?:{alternatives})\b\s*(?:[:,)=]|\s+(?:in|for)\b)|"
-               rf"(?:\bas|\bfor|\blambda|\bglobal|\bnonlocal|\bdef|\bclass|[(,*])\s*\b(?:{alternatives})\b(?!\s*[.(\[])")
-    return re.search(pattern, _IMPORT_LINES.sub("", source)) is not None
+    body = _IMPORT_LINES.sub("", source)
+    for match in re.finditer(rf"\b(?:{alternatives})\b(?!\s*[.(\[])", body):
+        before = body[max(0, match.start() - 12):match.start()]
+        after = body[match.end():match.end() + 8]
+        if _BINDS_BEFORE.search(before) or _BINDS_AFTER.match(after):
+            return True
+    return False
+
+
+_BINDS_BEFORE = re.compile(r"(?:\bas|\bfor|\blambda|\bglobal|\bnonlocal|\bdef|\bclass|[(,*])\s*$")
+_BINDS_AFTER = re.compile(r"\s*(?:[:,)=]|\s(?:in|for)\b)")
 
 
 class _Walker:

@@ -133,8 +133,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     before = lint_text(text, path, active)  # also proves the input parses
     declined: list[Diagnostic] = []
     structural = False
-    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and any(
-            d.code in GRAPH_RULES for d in before):  # libcst only for modules with sessions/placeholders
+    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(text, path):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         rewrite = graph_to_eager.rewrite(text)
@@ -173,6 +172,21 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         renamed = {d.code for d in applied_names}
         applied += [d for d in _applied(before, remaining) if d.code not in renamed]
     return FixOutcome(current, tuple(applied), tuple(remaining))
+
+
+def _module_level_session(text: str, path: str) -> bool:
+    """Cheap gate for the libcst graph rewrite: it only rewrites scripts that open a session at module level."""
+    if "Session" not in text:
+        return False
+    tree = parse(text, path)
+    for stmt in tree.body:
+        candidates = [item.context_expr for item in stmt.items] if isinstance(stmt, ast.With) else (
+            [stmt.value] if isinstance(stmt, ast.Assign) else [])
+        for node in candidates:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("Session", "InteractiveSession"):
+                return True
+    return False
 
 
 def _non_overlapping(edits: list[Edit]) -> bool:
