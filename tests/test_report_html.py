@@ -189,7 +189,9 @@ def test_diffs_show_what_fix_would_change(built: tuple[Path, Path, dict[str, int
     html = out.read_text(encoding="utf-8")
     assert '<span class="d-meta">+++ b/train.py</span>' in html
     assert '<span class="d-del">-total = tf.reduce_sum(x, axis=1, keep_dims=True)</span>' in html
-    assert '<span class="d-add">+total = tf.reduce_sum(x, axis=1, keepdims=True)</span>' in html
+    # the session script is rewritten into a tf.function; the renamed keyword is inside it
+    assert '<span class="d-add">+def compute_total(x):</span>' in html
+    assert '<span class="d-add">+    total = tf.reduce_sum(x, axis=1, keepdims=True)</span>' in html
     assert "b/modern.py" not in html and "plain.py" not in html
 
 
