@@ -39,9 +39,13 @@ class Options:
 
 def _active(config: Config, path: str, text: str):
     marks = suppressions(text)
+    enabled: dict[str, bool] = {}  # per code, for this path
 
     def active(code: str, line: int) -> bool:
-        return config.enabled(code, path) and not marks.suppressed(code, line)
+        on = enabled.get(code)
+        if on is None:
+            on = enabled[code] = config.enabled(code, path)
+        return on and not marks.suppressed(code, line)
 
     return active
 
@@ -53,13 +57,13 @@ def process_source(source: Source, options: Options) -> FileResult:
     nb: notebook.NotebookModule | None = None
     try:
         if not any(marker in source.raw for marker in PREFILTER):
-            return FileResult(path, old_text=source.text)
+            return FileResult(path, old_text=source.text if options.mode == "fix" else None)
         nb = notebook.load(source.raw, path) if is_notebook else None
         text = nb.text if nb else source.text
         active = _active(options.config, path, text)
-        if options.mode == "lint":
+        if options.mode == "lint":  # no text back: results cross the process pool
             diagnostics = lint_text(text, path, active)
-            return FileResult(path, tuple(_relocate(diagnostics, nb)), old_text=source.text)
+            return FileResult(path, tuple(_relocate(diagnostics, nb)))
         outcome = fix_text(text, path, active, options.safe_only)
         new_text = source.text
         if outcome.text != text:

@@ -130,12 +130,14 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     """
     allowed = _allowed(safe_only)
     original = text
-    before = lint_text(text, path, active)  # also proves the input parses
+    parse(text, path)  # unparsable input raises SyntaxError before anything else
     declined: list[Diagnostic] = []
+    before: list[Diagnostic] = []
     structural = False
     if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(text, path):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
+        before = lint_text(text, path, active)  # what the structural rewrite will be credited with
         rewrite = graph_to_eager.rewrite(text)
         if rewrite.text is not None and rewrite.text != text:
             text, structural = rewrite.text, True
