@@ -719,9 +719,6 @@ class _OpRewriter(cst.CSTTransformer):
             return updated.with_changes(value=self.rename[original.value])
         return updated
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        return updated
-
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         name = self.e.qualified(original.func)
         tf = self.e.tf
@@ -742,8 +739,6 @@ class _OpRewriter(cst.CSTTransformer):
             extra = [a for a in updated.args if a.keyword and a.keyword.value not in params]
             if all(v is not None for v in values.values()) and not extra and len(updated.args) == len(params):
                 return _expr(template.format(tf=tf, **{k: _code(v) for k, v in values.items()}))
-        if name and name.startswith("tf.layers."):
-            pass
         return updated
 
 
