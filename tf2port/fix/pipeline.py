@@ -130,31 +130,23 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     """
     allowed = _allowed(safe_only)
     original = text
-    parse(text, path)  # unparsable input raises SyntaxError before anything else
+    tree = parse(text, path)  # unparsable input raises SyntaxError before anything else
     declined: list[Diagnostic] = []
     before: list[Diagnostic] = []
     structural = False
-    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(text, path):
+    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         before = lint_text(text, path, active)  # what the structural rewrite will be credited with
         rewrite = graph_to_eager.rewrite(text)
         if rewrite.text is not None and rewrite.text != text:
             text, structural = rewrite.text, True
-        declined = [_declined_diagnostic(d, path, before) for d in rewrite.declined]
+        declined = [_declined_diagnostic(d, path) for d in rewrite.declined]
     try:
-        edits, _, diagnostics, info, index = _one_round(text, path, active, allowed, True if structural else None)
+        edits, applied_names, diagnostics, info, index = _one_round(text, path, active, allowed,
+                                                                     True if structural else None)
     except RecursionError as exc:
         raise FixFailed("code nested too deeply for tf2port to analyse; file left unchanged") from exc
-    applied_names = [d for d in diagnostics if d.edits]
-    edits = [e for d in applied_names for e in d.edits]
-    if not _non_overlapping(edits):
-        edits, kept = [], []
-        for d in applied_names:
-            if compatible(edits, list(d.edits)):
-                edits.extend(d.edits)
-                kept.append(d)
-        applied_names = kept
     edits += _eager_switch(info, index, diagnostics, applied_names)
     current = apply_edits(text, edits) if edits else text
     if current != original:
@@ -176,11 +168,10 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     return FixOutcome(current, tuple(applied), tuple(remaining))
 
 
-def _module_level_session(text: str, path: str) -> bool:
+def _module_level_session(tree: ast.Module, text: str) -> bool:
     """Cheap gate for the libcst graph rewrite: it only rewrites scripts that open a session at module level."""
     if "Session" not in text:
         return False
-    tree = parse(text, path)
     for stmt in tree.body:
         candidates = [item.context_expr for item in stmt.items] if isinstance(stmt, ast.With) else (
             [stmt.value] if isinstance(stmt, ast.Assign) else [])
@@ -189,11 +180,6 @@ def _module_level_session(text: str, path: str) -> bool:
                     and node.func.attr in ("Session", "InteractiveSession"):
                 return True
     return False
-
-
-def _non_overlapping(edits: list[Edit]) -> bool:
-    ordered = sorted(edits, key=lambda e: (e.start, e.end, e.seq))
-    return all(b.start >= a.end for a, b in zip(ordered, ordered[1:]))
 
 
 def _applied(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
@@ -214,7 +200,7 @@ def _graph_rewrite(text: str) -> str | None:
     return graph_to_eager.rewrite(text).text
 
 
-def _declined_diagnostic(declined, path: str, before: list[Diagnostic]) -> Diagnostic:
+def _declined_diagnostic(declined, path: str) -> Diagnostic:
     """A blocker of the structural rewrite, reported under the rule of the construct that blocked it."""
     from tf2port.rules import dispatch
 
