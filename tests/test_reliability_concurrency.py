@@ -77,6 +77,17 @@ def test_fix_does_not_clobber_a_file_edited_while_it_worked(tmp_path: Path):
     assert not result.errors and target.read_bytes() != _module(1)
 
 
+
+def test_a_file_another_run_already_fixed_identically_is_not_a_conflict(tmp_path: Path):
+    """Two runs computed the same output; the second finds it already written and says nothing."""
+    from tf2port.files import atomic_write
+
+    target = tmp_path / "m.py"
+    target.write_bytes(b"fixed\n")
+    atomic_write(target, b"fixed\n", expected=b"original\n")  # would raise if treated as a conflict
+    assert target.read_bytes() == b"fixed\n"
+    assert not list(tmp_path.glob(".*.tf2port.tmp"))
+
 # --- the lint cache ---------------------------------------------------------------------------
 def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TF2PORT_NO_CACHE"}

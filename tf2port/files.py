@@ -88,8 +88,13 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, expected: bytes | No
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        if expected is not None and target.read_bytes() != expected:
-            raise SourceError("file changed on disk while tf2port was working on it; left as it is")
+        if expected is not None:
+            current = target.read_bytes()
+            if current == data:  # a concurrent run already wrote exactly this: nothing to do
+                os.unlink(tmp)
+                return
+            if current != expected:
+                raise SourceError("file changed on disk while tf2port was working on it; left as it is")
         os.replace(tmp, target)
     except BaseException:
         try:
