@@ -14,6 +14,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 TF_MODULES = ("tensorflow", "tf_slim")
 # Method names whose calls matter to rules even though the receiver's type is unknown.
@@ -39,6 +40,7 @@ def _module_tf_names(tree: ast.Module) -> set[str]:
     return names
 
 
+@lru_cache(maxsize=4096)
 def qualify(module_path: str) -> str | None:
     """Map an absolute module path to the TF1 API spelling, or None when it is not TF1 API.
 
@@ -182,13 +184,35 @@ _BINDS_BEFORE = re.compile(r"(?:\bas|\bfor|\blambda|\bglobal|\bnonlocal|\bdef|\b
 _BINDS_AFTER = re.compile(r"\s*(?:[:,)=]|\s(?:in|for)\b)")
 
 
+# Fields that never hold a node worth visiting: operator and context singletons.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
+# Node types with nothing inside that could mention TensorFlow.
+_LEAVES = (ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.alias)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {leaf: () for leaf in _LEAVES}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold child nodes, in ``ast.iter_child_nodes`` order."""
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
+    return fields
+
+
 class _Walker:
-    """The single walk: scope stack of bindings, collecting references and calls."""
+    """The single walk: scope stack of bindings, collecting references and calls.
+
+    Dispatch is one dict lookup per node type (see ``_HANDLERS``); other nodes are descended
+    through their child fields in source order, as ``ast.iter_child_nodes`` would, minus the
+    operator and context singletons that never matter.
+    """
 
     def __init__(self, info: ModuleInfo, check_shadowing: bool = True) -> None:
         self.info = info
         self.scopes: list[dict[str, Binding | None]] = [{}]
         self.check_shadowing = check_shadowing
+        # every local name some scope binds to TF so far: a Name outside it cannot be a reference
+        self.tf_locals: set[str] = set()
 
     def lookup(self, name: str) -> Binding | None:
         for scope in reversed(self.scopes):
@@ -197,12 +221,22 @@ class _Walker:
         return None
 
     def walk(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is not None:
-            method(node)
-        else:
-            for child in ast.iter_child_nodes(node):
-                self.walk(child)
+        cls = type(node)
+        handler = _HANDLERS.get(cls)
+        if handler is not None:
+            handler(self, node)
+            return
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        for name in fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.walk(item)
+            elif isinstance(value, ast.AST):
+                self.walk(value)
 
     # --- scopes and bindings -------------------------------------------------
     def _bind_imports(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -213,6 +247,7 @@ class _Walker:
             if local in bound:
                 binding = Binding(local, bound[local], node)
                 scope[local] = binding
+                self.tf_locals.add(local)
                 self.info.bindings.append(binding)
             elif local != "*":
                 scope[local] = None  # a non-TF import shadows an outer TF name
@@ -221,9 +256,6 @@ class _Walker:
                 self.info.tf_imports.append((node, path))
             if isinstance(node, ast.ImportFrom):
                 self.info.tf_imports[-len(set(bound.values())):] = [(node, node.module or "")]
-
-    visit_Import = _bind_imports
-    visit_ImportFrom = _bind_imports
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         if not isinstance(node, ast.Lambda):
@@ -239,45 +271,39 @@ class _Walker:
             self.walk(stmt)
         self.scopes.pop()
 
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
-    visit_Lambda = _function
-
     # --- references ----------------------------------------------------------
-    def _chain(self, node: ast.expr) -> tuple[list[str], ast.Name] | None:
-        attrs: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name):
-            attrs.append(node.id)
-            attrs.reverse()
-            return attrs, node
-        return None
-
     def _reference(self, node: ast.expr, call: ast.Call | None = None) -> bool:
-        chain = self._chain(node)
-        if chain is None:
+        """Record ``node`` if it is an attribute chain rooted at a TF binding; True if so rooted."""
+        attrs: list[str] = []
+        root = node
+        while isinstance(root, ast.Attribute):
+            attrs.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.tf_locals:
             return False
-        parts, root = chain
         binding = self.lookup(root.id)
         if binding is None:
             return False
-        full = ".".join([binding.module_path, *parts[1:]])
-        name = qualify(full)
+        attrs.reverse()
+        name = qualify(".".join([binding.module_path, *attrs]))
         if name is not None and name != "tf":
-            self.info.references.append(Reference(name, ".".join(parts), node, binding, call))
+            self.info.references.append(Reference(name, ".".join([root.id, *attrs]), node, binding, call))
         return True
 
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if not self._reference(node):
-            self.walk(node.value)
+    def _attribute(self, node: ast.Attribute) -> None:
+        root = node.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name):
+            self._reference(node)  # a chain of names holds nothing else to visit
+        else:
+            self.walk(root)  # `f(x).a.b`: only the call at the root can hold references
 
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
+    def _name(self, node: ast.Name) -> None:
+        if node.id in self.tf_locals and isinstance(node.ctx, ast.Load):
             self._reference(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         func = node.func
         if not self._reference(func, call=node):
             if isinstance(func, ast.Attribute):
@@ -293,6 +319,18 @@ class _Walker:
             if kw.arg is not None:
                 self.info.calls_with_keyword.setdefault(kw.arg, []).append(node)
             self.walk(kw.value)
+
+
+_HANDLERS = {
+    ast.Import: _Walker._bind_imports,
+    ast.ImportFrom: _Walker._bind_imports,
+    ast.FunctionDef: _Walker._function,
+    ast.AsyncFunctionDef: _Walker._function,
+    ast.Lambda: _Walker._function,
+    ast.Attribute: _Walker._attribute,
+    ast.Name: _Walker._name,
+    ast.Call: _Walker._call,
+}
 
 
 def analyse(tree: ast.Module, source: str | None = None) -> ModuleInfo:
