@@ -93,7 +93,7 @@ class Statement:
 
 
 ROLES = ("host", "import", "placeholder", "variable", "layer", "optimizer", "train", "op",
-         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop")
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients")
 
 
 @dataclass
@@ -105,6 +105,9 @@ class RunSite:
     fetch_list: bool  # fetched as a list/tuple (result unpacked) or a single value
     feeds: dict[str, cst.BaseExpression]  # placeholder name -> fed expression
     line: int
+    # a fetched TF expression over host values only (`sess.run(tf.argmax(a, 1))` with `a` a NumPy
+    # array): it is evaluated eagerly where it stands
+    eager: cst.BaseExpression | None = None
 
 
 @dataclass
@@ -152,7 +155,7 @@ class GraphProgram:
                 inputs |= hit
             elif stmt.role == "next":
                 iterator_outputs |= set(stmt.defines)
-            elif stmt.role in ("op", "layer", "train"):
+            elif stmt.role in ("op", "layer", "train", "gradients"):
                 chosen.append(stmt)
                 needed |= stmt.uses
         chosen.reverse()
@@ -500,6 +503,13 @@ class _Analyser:
         elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "minimize":
             role = "train"
             extra["optimizer"] = call.func.value
+        elif self.optimizer_method(call, "compute_gradients") and len(targets) == 1:
+            role = "gradients"  # `grads_and_vars = opt.compute_gradients(loss)`: a tape's gradients
+            extra["optimizer"] = call.func.value  # type: ignore[union-attr]
+        elif self.optimizer_method(call, "apply_gradients") and len(targets) == 1:
+            role = "train"  # `train_op = opt.apply_gradients(pairs, global_step=step)`
+            extra["optimizer"] = call.func.value  # type: ignore[union-attr]
+            extra["applies"] = keyword(call, "grads_and_vars", 0)  # type: ignore[arg-type]
         elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
                 "make_one_shot_iterator",) or name == "tf.data.make_one_shot_iterator":
             role = "iterator"
@@ -526,6 +536,11 @@ class _Analyser:
         graph_uses = frozenset(n for n in uses if n in self.defined or n in targets)
         self.statements.append(Statement(index, stmt, role, defines=targets, uses=graph_uses, call=call,
                                          qualified=name or "", extra=extra))
+
+    def optimizer_method(self, call: cst.Call | None, method: str) -> bool:
+        """`opt.<method>(...)` on a module-level TF1 optimizer object."""
+        return call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == method \
+            and self.defined.get(dotted(call.func.value) or "") == "optimizer"
 
     def one_shot_dataset(self, call: cst.Call) -> cst.BaseExpression | None:
         """The dataset of `ds.make_one_shot_iterator()` or `tf.data.make_one_shot_iterator(ds)`."""
@@ -556,7 +571,7 @@ class _Analyser:
                 site = self.run_site(call)
                 if site is not None:
                     self.run_sites.append(site)
-        initialisations = [site for site in self.run_sites if not site.fetches]
+        initialisations = [site for site in self.run_sites if not site.fetches and site.eager is None]
         if len(initialisations) > 1:
             # TF1 starts again from the initial values (and fresh optimizer slots); TF2 variables live on
             self.block(initialisations[1].call, "tf.global_variables_initializer",
@@ -576,8 +591,10 @@ class _Analyser:
             if fetches_node is None:
                 self.block(call, "Session.run", "sess.run without fetches")
                 return None
-            if isinstance(fetches_node, cst.Call) and self.qualified(fetches_node.func) in INITIALIZERS:
+            if self.is_initializer(fetches_node):
                 return RunSite(call, (), False, {}, line)
+            if self.is_host_expression(fetches_node) and not feeds:
+                return RunSite(call, (), False, {}, line, eager=fetches_node)
             names = self.fetch_names(fetches_node, call)
             if names is None:
                 return None
@@ -589,6 +606,17 @@ class _Analyser:
             feeds = keyword(call, "feed_dict", 0)
             return RunSite(call, (receiver,), False, self.feeds(feeds, call) or {}, line)
         return None
+
+    def is_initializer(self, node: cst.BaseExpression) -> bool:
+        """`tf.global_variables_initializer()` run directly, or a name bound to it (`sess.run(init)`)."""
+        if isinstance(node, cst.Call):
+            return self.qualified(node.func) in INITIALIZERS
+        return isinstance(node, cst.Name) and self.defined.get(node.value) == "initializer"
+
+    def is_host_expression(self, node: cst.BaseExpression) -> bool:
+        """A TF op call that reads no graph name: in TF2 it runs eagerly on the host values it reads."""
+        return isinstance(node, cst.Call) and self.is_tf_expression(node) \
+            and not names_used(node) & set(self.defined) and not self.contains_run(node)
 
     def fetch_names(self, node: cst.BaseExpression, call: cst.Call) -> tuple[tuple[str, ...], bool] | None:
         if isinstance(node, cst.Name) and node.value in self.defined:

@@ -301,10 +301,16 @@ class _Emitter:
             if not site.fetches:
                 continue
             roles = [self.defs[f].role if f in self.defs else "?" for f in site.fetches]
-            if all(r == "variable" for r in roles):
+            if all(r in ("variable", "schedule") for r in roles):
+                for fetch, role in zip(site.fetches, roles):
+                    if role == "schedule" and self.schedule_step(self.defs[fetch]) is None:
+                        self.block(site.call, "Session.run", "a fetched learning rate whose step is unknown")
                 continue
             if "placeholder" in roles or "?" in roles:
                 self.block(site.call, "Session.run", "fetching a placeholder or an unknown value")
+                continue
+            if "gradients" in roles:
+                self.block(site.call, "Session.run", "fetching the (gradient, variable) pairs of compute_gradients")
                 continue
             trains = [f for f, r in zip(site.fetches, roles) if r == "train"]
             if len(trains) > 1:
@@ -327,6 +333,18 @@ class _Emitter:
             self.functions[key] = StepFunction(self.function_name(returns, trains), returns, params, iterators,
                                                train, [s for s in body if s.role != "train"], returns,
                                                input_signature=self.signature_ok(params))
+
+    def read(self, fetch: str) -> str:
+        """The eager value of a fetch that needs no step function: a variable or a decayed learning rate."""
+        stmt = self.defs[fetch]
+        if stmt.role == "schedule":  # the Keras schedule evaluated at the step TF1 would have read
+            return f"{fetch}({self.schedule_step(stmt)}).numpy()"
+        return f"{fetch}.numpy()"
+
+    @staticmethod
+    def schedule_step(stmt: Statement) -> str | None:
+        step = keyword(stmt.call, "global_step", 1) if stmt.call is not None else None
+        return dotted(step) if step is not None else None
 
     def placeholder_default(self, name: str) -> str:
         """What an unfed `tf.placeholder_with_default(value, shape)` evaluates to."""
@@ -406,7 +424,12 @@ class _Emitter:
             return []
         uses_gradients = [i for i, s in enumerate(fn.body) if self.calls_gradients(s)]
         indent = "    "
-        if fn.train is not None:
+        if fn.train is not None and fn.train.extra.get("applies") is not None:
+            applied = self.applied_gradients(fn, statements, rename)
+            if applied is None:
+                return []
+            lines += applied
+        elif fn.train is not None:
             train = fn.train
             assert train.call is not None
             loss = keyword(train.call, "loss", 0)
@@ -453,6 +476,52 @@ class _Emitter:
         stmts = list(module.body)
         stmts[0] = stmts[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
         return stmts
+
+    def applied_gradients(self, fn: StepFunction, statements: list[str | None], rename: dict[str, str]
+                          ) -> list[str] | None:
+        """`compute_gradients` / edits of the pairs / `apply_gradients` as one tape step.
+
+        The loss is computed under the tape; `grads_and_vars` keeps the user's name and
+        TF1's (gradient, variable) pairs, so the user's edits (clipping) run unchanged after it.
+        """
+        tf, indent = self.tf, "    "
+        train = fn.train
+        assert train is not None and train.call is not None
+        at = next((i for i, s in enumerate(fn.body) if s.role == "gradients"), None)
+        if at is None:
+            self.block(train.call, "apply_gradients", "the gradients applied do not come from compute_gradients")
+            return None
+        gradients = fn.body[at]
+        assert gradients.call is not None
+        if dotted(gradients.extra["optimizer"]) != dotted(train.extra["optimizer"]):
+            self.block(train.call, "apply_gradients", "gradients computed by one optimizer and applied by another")
+            return None
+        loss = keyword(gradients.call, "loss", 0)
+        var_list = keyword(gradients.call, "var_list", 1)
+        if any(a.keyword is not None and a.keyword.value not in ("loss", "var_list") for a in gradients.call.args) \
+                or len(gradients.call.args) > 2 or not isinstance(loss, cst.Name):
+            self.block(gradients.call, "compute_gradients", "compute_gradients beyond (loss, var_list) is not rewritten")
+            return None
+        if any(a.keyword is not None and a.keyword.value not in ("grads_and_vars", "global_step")
+               for a in train.call.args) or len(train.call.args) > 2:
+            self.block(train.call, "apply_gradients", "apply_gradients(`name=`) is not rewritten")
+            return None
+        variables = _code(var_list) if var_list is not None else self.trainable_expression(fn.body[:at])
+        if not variables:
+            self.block(gradients.call, "compute_gradients", "no trainable variable found for the loss")
+            return None
+        pairs = gradients.defines[0]
+        lines = [f"{indent}with {tf}.GradientTape() as tape:"]
+        lines += [_indent(s, indent * 2) for s in statements[:at] if s is not None]
+        lines.append(_wrap(f"{indent}variables = {variables}", " + "))
+        lines.append(f"{indent}{pairs} = list(zip(tape.gradient({rename.get(loss.value, loss.value)}, variables), "
+                     "variables))")
+        lines += [_indent(s, indent) for s in statements[at + 1:] if s is not None]
+        applied = train.extra["applies"]
+        lines.append(f"{indent}{self.optimizer_objects[train.index]}.apply_gradients({_code(applied)})")
+        if train.index in self.global_steps:
+            lines.append(f"{indent}{self.global_steps[train.index]}.assign_add(1)")
+        return lines
 
     def tensor_spec(self, placeholder: str) -> str:
         call = self.defs[placeholder].call
@@ -561,7 +630,8 @@ class _Emitter:
                         self.block(stmt.call, "global_step", "global_step is not a module-level variable")
                     else:
                         self.global_steps[stmt.index] = step.value
-                for name in ("gate_gradients", "aggregation_method", "colocate_gradients_with_ops", "grad_loss"):
+                for name in ("gate_gradients", "aggregation_method", "colocate_gradients_with_ops", "grad_loss") \
+                        if "applies" not in stmt.extra else ():
                     if keyword(stmt.call, name, None) is not None:
                         self.block(stmt.call, "minimize", f"minimize(`{name}=`) is not rewritten")
 
@@ -571,7 +641,7 @@ class _Emitter:
             name = stmt.extra.setdefault("iterator_name", self.fresh("iterator"))
             return [_stmt(f"{name} = iter({_code(stmt.extra['dataset'])})\n").with_changes(
                 leading_lines=stmt.node.leading_lines)]
-        if role in ("placeholder", "op", "next", "initializer", "session", "drop"):
+        if role in ("placeholder", "op", "next", "initializer", "session", "drop", "gradients"):
             return []
         if role == "variable":
             new = self.variable(stmt)
@@ -688,7 +758,7 @@ class _Emitter:
         """The replacement of a run call (before `.numpy()`), and the positions of train fetches."""
         roles = [self.defs[f].role for f in site.fetches]
         trains = [i for i, r in enumerate(roles) if r == "train"]
-        if all(r == "variable" for r in roles):
+        if all(r in ("variable", "schedule") for r in roles):
             return None, trains
         key = self.function_key(site, self.p.slice(site.fetches, self.statement_index_of(site))[1])
         fn = self.functions[key]
@@ -756,7 +826,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         if len(node.body) == 1 and isinstance(node.body[0], (cst.Expr, cst.Assign)):
             value = node.body[0].value
-            if self._site(value) is not None:
+            site = self._site(value)
+            if site is not None and site.eager is None:
                 self.statement_level.add(id(value))
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -766,6 +837,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
         small = original.body[0]
         if isinstance(small, cst.Expr):
             site = self._site(small.value)
+            if site is not None and site.eager is not None:
+                return updated  # the call itself was rewritten (leave_Call)
             if site is not None and not site.fetches:
                 return cst.RemovalSentinel.REMOVE  # initializer run
             if isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute) \
@@ -801,7 +874,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
         if not site.fetch_list:
             if roles[0] == "train":
                 return updated.with_changes(body=[cst.Expr(expr)])
-            value = _expr(f"{site.fetches[0]}.numpy()") if expr is None else _numpy(expr)
+            value = _expr(self.e.read(site.fetches[0])) if expr is None else _numpy(expr)
             return updated.with_changes(body=[small.with_changes(value=value)])
         if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != len(site.fetches):
             if "train" in roles or ("variable" in roles and expr is not None):
@@ -809,7 +882,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
                                                       "to one name")
                 return updated
             if expr is None:
-                values = ", ".join(f"{f}.numpy()" for f in site.fetches)
+                values = ", ".join(self.e.read(f) for f in site.fetches)
                 return updated.with_changes(body=[small.with_changes(value=_expr(f"[{values}]"))])
             computed = sum(1 for r in roles if r not in ("train", "variable"))
             value = _expr(f"[value.numpy() for value in {_code(expr)}]") if computed > 1 else _expr(
@@ -846,11 +919,14 @@ class _RunSiteRewriter(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         site = self._site(original)
+        if site is not None and site.eager is not None:
+            self.e.rewritten.append((site.line, "Session.run"))
+            return _numpy(site.eager)
         if site is None or not site.fetches or id(original) in self.statement_level:
             return updated
         expr, trains = self.e.site_expression(site)
         if expr is None:
-            values = [f"{f}.numpy()" for f in site.fetches]
+            values = [self.e.read(f) for f in site.fetches]
             return _expr(f"[{', '.join(values)}]" if site.fetch_list else values[0])
         if trains:
             self.e.block(site.call, "Session.run", "a train op fetched inside an expression")
@@ -973,7 +1049,7 @@ def rewrite(text: str) -> Rewrite:
 def _dangling_graph_names(code: str, program: GraphProgram) -> tuple[str, int] | None:
     """A removed graph name (placeholder, op, feed dict...) that the output still reads: a NameError."""
     removed = {name for s in program.statements if s.role in ("placeholder", "op", "next", "train", "initializer",
-                                                             "session", "drop", "iterator")
+                                                             "session", "drop", "iterator", "gradients")
                for name in s.defines} | program.feed_names | program.session_names
     tree = ast.parse(code)
     bound: set[str] = set()

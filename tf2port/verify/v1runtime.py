@@ -173,9 +173,32 @@ class V1Runtime:
             return {k: self._prune(fetch[k], result[k]) for k in fetch}
         if isinstance(fetch, (list, tuple)):
             return [self._prune(f, r) for f, r in zip(fetch, result)]
-        if isinstance(fetch, self.tf1.Variable) or self._is_variable_tensor(fetch):
+        if isinstance(fetch, self.tf1.Variable) or self._is_variable_tensor(fetch) or self._is_host_value(fetch):
             return None
         return result
+
+    @staticmethod
+    def _is_host_value(fetch: Any) -> bool:
+        """An op over constants only (`sess.run(tf.argmax(a, 1))`, `a` a NumPy array).
+
+        The converted side computes it eagerly in place, not in a step function; its
+        printed value is still compared.
+        """
+        op = getattr(fetch, "op", None)
+        if op is None or not hasattr(op, "type"):
+            return False
+        seen, stack = set(), [op]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current.type in ("Placeholder", "PlaceholderWithDefault", "VariableV2", "VarHandleOp") \
+                    or current.type in RANDOM_OPS or current.type.startswith("Iterator"):
+                return False
+            stack.extend(t.op for t in current.inputs)
+            stack.extend(current.control_inputs)
+        return True
 
     @staticmethod
     def _is_variable_tensor(fetch: Any) -> bool:

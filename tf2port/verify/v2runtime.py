@@ -46,6 +46,7 @@ class V2Runtime:
             raise NoGpuError("--device gpu: TensorFlow sees no GPU on this machine")
         self.rec.meta["gpus"] = len(gpus)
         self._patch_function()
+        self._patch_schedules()
         self._patch_dropout()
         self._patch_data()
         for name, module in standins.tutorials_modules().items():
@@ -74,6 +75,29 @@ class V2Runtime:
             return Recorded(compiled, getattr(func, "__name__", "function"), runtime)
 
         tf.function = function
+
+    def _patch_schedules(self) -> None:
+        """A learning-rate schedule the user's code evaluates is a fetched value (TF1: `sess.run(lr)`).
+
+        Only eager calls made from the user's folder count; the optimizer's own calls do not.
+        """
+        import inspect
+
+        runtime = self
+        schedules = self.tf.keras.optimizers.schedules
+        classes = {id(c): c for c in (getattr(schedules, n) for n in dir(schedules)) if inspect.isclass(c)}
+        for cls in classes.values():
+            if not issubclass(cls, schedules.LearningRateSchedule) or "__call__" not in vars(cls):
+                continue
+
+            def call(schedule: Any, step: Any, _real: Any = vars(cls)["__call__"]) -> Any:
+                value = _real(schedule, step)
+                caller = Path(sys._getframe(1).f_code.co_filename).resolve()
+                if runtime.tf.executing_eagerly() and caller.is_relative_to(runtime.user_dir):
+                    runtime.rec.event(type(schedule).__name__, value)
+                return value
+
+            cls.__call__ = call
 
     def _patch_dropout(self) -> None:
         tf = self.tf
