@@ -19,6 +19,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "verify": "tf2port.verify.cli:verify_command",
     "train": "tf2port.train.cli:train_command",
     "report": "tf2port.report.html:report_command",
+    "ckpt": "tf2port.ckpt.cli:ckpt_group",
 }
 
 

@@ -1,0 +1,134 @@
+"""``tf2port ckpt convert OLD --model module:factory NEW``: TF1 names -> TF2 objects.
+
+TensorFlow is imported inside the command only. Exit codes: 0 written, 1
+refused (incomplete mapping; nothing written), 2 usage or could not run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tf2port.ckpt.convert import Plan, plan, values_for
+from tf2port.verify.entry_spec import parse_arg, parse_input, split_target, load_target
+
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+@click.group("ckpt", context_settings={"help_option_names": ["-h", "--help"]})
+def ckpt_group() -> None:
+    """Convert checkpoints written by TF1 programs for their converted TF2 models."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def build_model(target: str, inputs: tuple[str, ...], args: tuple[str, ...]) -> Any:
+    """Create the model from ``module:factory`` and build it on zeros when it has no weights."""
+    import numpy as np
+    import tensorflow as tf
+
+    module, attr = split_target(target)
+    factory = load_target(module, attr)
+    model = factory(**dict(parse_arg(a) for a in args))
+    if not model.weights:
+        specs = [parse_input(i) for i in inputs]
+        if not specs:
+            raise ValueError(f"{target} returned an unbuilt model: give its input shapes "
+                             "with --input name=d0,d1[:dtype]")
+        zeros = [tf.constant(np.zeros(s.shape, s.dtype)) for s in specs]
+        model(*zeros, training=False)
+    return model
+
+
+def write_atomically(model: Any, new: Path) -> list[Path]:
+    """Write ``tf.train.Checkpoint(model=model)`` at prefix ``new``; index renamed last."""
+    import tensorflow as tf
+
+    new.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{new.name}.", dir=new.parent))
+    try:
+        tf.train.Checkpoint(model=model).write(str(staging / new.name))
+        files = sorted(staging.iterdir(), key=lambda p: p.suffix == ".index")
+        written = []
+        for part in files:  # data shards first: the index is what makes a checkpoint exist
+            target = new.parent / part.name
+            os.replace(part, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def report(result: Plan, echo: Any) -> None:
+    echo(f"{len(result.assign)} model weights mapped")
+    for name in result.skipped_optimizer:
+        echo(f"skipped optimizer state: {name}")
+    for name in result.dropped:
+        echo(f"dropped by --names: {name}")
+    for line in result.problems():
+        echo(line)
+
+
+@ckpt_group.command("convert")
+@click.argument("old", type=str)
+@click.option("--model", "model_target", required=True,
+              help="module:factory or file.py:factory returning the converted Keras model.")
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--input", "inputs", multiple=True,
+              help="name=d0,d1[:dtype]: build an unbuilt model on zeros of these shapes.")
+@click.option("--arg", "args", multiple=True, help="key=value passed to the factory.")
+@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="JSON {old_name: new_path or null} overriding the name rule.")
+@click.option("--allow-partial", is_flag=True, help="Write even when the mapping is incomplete.")
+def convert_command(old: str, model_target: str, new: Path, inputs: tuple[str, ...],
+                    args: tuple[str, ...], names_file: Path | None, allow_partial: bool) -> None:
+    """Convert the TF1 name-based checkpoint OLD into an object-based checkpoint NEW.
+
+    Each TF1 variable goes to the model weight whose `.path` equals its name
+    (exceptions: tf2port/ckpt/mapping.py and --names). Optimizer slots,
+    global_step and beta powers are skipped. Refuses, writing nothing, when a
+    weight has no value, a checkpoint variable is unmatched or a shape differs.
+    Load the result with tf.train.Checkpoint(model=model).read(NEW).
+    """
+    try:
+        overrides = json.loads(names_file.read_text()) if names_file else {}
+        for spec in inputs:
+            parse_input(spec)
+        split_target(model_target)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    import tensorflow as tf
+
+    try:
+        reader = tf.train.load_checkpoint(old)
+    except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint
+        _fail(f"cannot read checkpoint {old}: {exc}")
+    entries = {name: tuple(shape) for name, shape in reader.get_variable_to_shape_map().items()
+               if name != OBJECT_GRAPH_KEY}
+    try:
+        model = build_model(model_target, inputs, args)
+    except Exception as exc:  # noqa: BLE001 - the user's factory failing is reported
+        _fail(f"cannot build {model_target}: {type(exc).__name__}: {exc}")
+    weights = [(w.path, tuple(w.shape)) for w in model.weights]
+    result = plan(entries, weights, overrides)
+    report(result, lambda line: click.echo(line))
+    if not result.complete and not allow_partial:
+        click.echo(f"refused: {len(result.problems())} problem(s); nothing written "
+                   "(--allow-partial writes anyway)", err=True)
+        sys.exit(1)
+    values = values_for(result, reader.get_tensor, dict(weights))
+    for weight in model.weights:
+        if weight.path in values:
+            weight.assign(values[weight.path])
+    written = write_atomically(model, new)
+    click.echo(f"wrote {new} ({len(written)} files)" + ("" if result.complete else
+                                                       " with the problems above"), err=True)
