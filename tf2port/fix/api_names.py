@@ -305,29 +305,44 @@ def _changed_defaults(symbol: str, entry: apidata.ApiEntry, bound: list[tuple[st
     """
     if entry.v1_sig is None or entry.v2_sig is None:
         return []
-    passed = set(new_names.values())
-    v1_for = {renames.get(p, p): p for p in entry.v1_sig.params}
-    extra: list[str] = []
-    for v2_param in entry.v2_sig.params:
-        v1_param = v1_for.get(v2_param)
-        if v2_param in passed or v1_param is None:
-            continue
-        d1, d2 = entry.v1_sig.default(v1_param), entry.v2_sig.default(v2_param)
-        d1 = REVIEWED_DEFAULTS.get(symbol, {}).get(v1_param, d1)
-        if d1 is None or d1 == d2 or "None" in (d1, d2):
-            continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
-        if d1 == "?" or d2 == "?":
-            raise Declined(f"the default of `{v1_param}` may differ between TF1 and TF2")
-        extra.append(f"{v2_param}={root + d1[2:] if d1.startswith('tf.') else d1}")
-    if not extra:
+    declined, text = _default_arguments(symbol, frozenset(new_names.values()), root)
+    if declined:
+        raise Declined(declined)
+    if not text:
         return []
-    text = ", ".join(extra)
     if call.args or call.keywords:
         last = max([*call.args, *call.keywords], key=lambda n: (n.end_lineno, n.end_col_offset))
         end = index.end_of(last)
         return [Edit(end, end, ", " + text, seq=5)]
     paren = index.text.index("(", index.end_of(call.func))
     return [Edit(paren + 1, paren + 1, text, seq=5)]
+
+
+@lru_cache(maxsize=4096)
+def _default_arguments(symbol: str, passed: frozenset[str], root: str) -> tuple[str, str]:
+    """(why declined or "", the `name=value` text to add) for a call of ``symbol`` passing ``passed``.
+
+    Memoised: it depends only on the symbol's signatures and which TF2 arguments the call names.
+    """
+    entry = apidata.lookup(symbol)
+    assert entry is not None and entry.v1_sig is not None and entry.v2_sig is not None
+    change = apidata.arg_change(symbol)
+    renames = change.renames if change else {}
+    v1_for = {renames.get(p, p): p for p in entry.v1_sig.params}
+    v1_defaults, v2_defaults = dict(entry.v1_sig.defaults), dict(entry.v2_sig.defaults)
+    extra: list[str] = []
+    for v2_param in entry.v2_sig.params:
+        v1_param = v1_for.get(v2_param)
+        if v2_param in passed or v1_param is None:
+            continue
+        d1, d2 = v1_defaults.get(v1_param), v2_defaults.get(v2_param)
+        d1 = REVIEWED_DEFAULTS.get(symbol, {}).get(v1_param, d1)
+        if d1 is None or d1 == d2 or "None" in (d1, d2):
+            continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
+        if d1 == "?" or d2 == "?":
+            return f"the default of `{v1_param}` may differ between TF1 and TF2", ""
+        extra.append(f"{v2_param}={root + d1[2:] if d1.startswith('tf.') else d1}")
+    return "", ", ".join(extra)
 
 
 def _plan_special(special: apidata.Special, bound: list[tuple[str, ast.expr, ast.keyword | None]],
