@@ -236,7 +236,8 @@ def run(paths: Iterable[str], options: Options, jobs: int | None = None) -> Iter
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    chunk = max(1, min(64, len(files) // (jobs * 4)))
+    # small chunks: the last one finishes soon after the others (a 64-file chunk is ~0.15 s of lint)
+    chunk = max(1, min(16, len(files) // (jobs * 4)))
     # Unpickling results builds many acyclic objects while the set of live ones keeps growing;
     # with the collector running, its passes over them cost ~9x the unpickling itself.
     with cycle_collector_paused(), ProcessPoolExecutor(

@@ -8,7 +8,8 @@ rename is declined, the reason. Knowledge comes from the generated tables in
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from tf2port import apidata
 from tf2port.analysis.names import Reference
@@ -48,6 +49,7 @@ class Ambiguous(Exception):
     """The call means different things in TF1 and TF2 and the module does not say which it is."""
 
 
+@lru_cache(maxsize=8192)
 def resolve(name: str) -> tuple[apidata.ApiEntry | None, int]:
     """Longest known prefix of a qualified name: (entry, number of parts it covers)."""
     parts = name.split(".")
@@ -88,72 +90,118 @@ def is_tf1_evidence(ref: Reference) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Decision:
+    """What a reference's name and spelling alone decide about its plan (memoised per spelling).
+
+    Calls whose rewrite depends on their arguments (``special``, ``convert``) are finished per
+    call by :func:`_convert_call`; everything else only needs the text positions of the node.
+    """
+
+    entry: apidata.ApiEntry
+    symbol: str  # the known prefix of the name, e.g. "tf.nn.dropout"
+    up: int  # attribute levels from the reference node to the node spelling ``symbol``
+    tf1: bool  # the module is TF1 code, or the spelling says it means the TF1 object
+    special: bool  # a reviewed special rewrite applies to this call
+    early: Plan | None  # the plan when the special rewrite is not taken and no edit is needed
+    target: str | None = None
+    declined: str = ""
+    compat: bool = False
+    convert: bool = False  # a call of a different TF2 object: map its arguments
+
+
 def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool = True) -> Plan:
     """Plan the TF2 spelling of ``ref``.
 
     ``editable`` is False when its binding must stay as it is; ``tf1`` says whether the
     module proved it is TF1 code (see :func:`is_tf1_evidence`).
     """
-    entry, covered = resolve(ref.name)
-    if entry is None:
-        return Plan(None, None, kind="unknown")
-    # spelled through tf.compat.v1, a name means the TF1 object whatever the module is
-    tf1 = tf1 or "compat.v1" in ref.spelling or ref.binding.module_path.startswith("tensorflow.compat.v1")
-    parts = ref.name.split(".")
-    symbol = ".".join(parts[:covered])
+    decision = _decide(ref.name, ref.spelling, ref.binding.module_path, tf1, ref.call is not None)
+    if isinstance(decision, Plan):
+        return decision
     node: ast.expr = ref.node
-    for _ in range(len(parts) - covered):
-        if not isinstance(node, ast.Attribute):
-            # the known prefix lies inside a `from` import (`from tensorflow.nn import x`):
-            # nothing in this expression spells it, so there is nothing to rename here
-            return Plan(entry, None, declined="imported by name; rename the import", kind="native")
-        node = node.value
-    called = ref.call is not None and covered == len(parts)
+    for _ in range(decision.up):
+        node = node.value  # type: ignore[attr-defined]  # _decide checked these are attributes
+    entry, symbol = decision.entry, decision.symbol
     call_edits: tuple[Edit, ...] = ()
     declined = ""
-    compat = False
-    kind = entry.kind
-    target: str | None = None
-    if called and apidata.special(symbol) is not None:
+    if decision.special:
         try:
-            target, call_edits = _convert_call(symbol, entry, ref, index, tf1)
-            kind = "special"
+            target, call_edits = _convert_call(symbol, entry, ref, index, decision.tf1)
+            return _finish(entry, target, call_edits, "", False, ref, node, index, editable)
         except Ambiguous:
             return Plan(entry, symbol, kind="native")
         except Declined as exc:
             declined = str(exc)
-    if kind == "special":
-        pass
-    elif kind == "native":
-        target = symbol
-    elif kind == "renamed":
-        target = entry.v2
-    elif kind == "different" and entry.equivalent:
-        target = entry.v2  # TF2's object wraps the TF1 one with the same signature
-    elif kind == "different" and covered < len(parts) and parts[covered] in SAME_CONSTRUCTORS.get(symbol, ()):
-        target = entry.v2  # e.g. tf.data.Dataset.from_tensor_slices: the TF2 class builds the same pipeline
-    elif kind == "different" and not tf1:
-        return Plan(entry, symbol, kind="native")  # TF2 code: the name means the TF2 object
-    elif kind == "different":
+    if decision.early is not None:
+        return decision.early
+    target, compat = decision.target, decision.compat
+    declined = decision.declined or declined
+    if decision.convert:
         try:
-            if not called:
-                raise Declined(f"TF2's `{entry.v2}` is a different object and this use is not a call")
-            assert ref.call is not None
-            target, call_edits = _convert_call(symbol, entry, ref, index, tf1)
+            target, call_edits = _convert_call(symbol, entry, ref, index, decision.tf1)
         except Ambiguous:
             return Plan(entry, symbol, kind="native")
         except Declined as exc:
             target, declined, compat = compat_name(symbol, entry), str(exc), True
-    elif kind == "compat" or (kind == "module" and entry.v2 is None):
-        target, compat = compat_name(symbol, entry), True
-    elif kind == "module" and tf1 and covered == len(parts) and not entry.equivalent:
+    return _finish(entry, target, call_edits, declined, compat, ref, node, index, editable)
+
+
+@lru_cache(maxsize=8192)
+def _decide(name: str, spelling: str, module_path: str, tf1: bool, is_call: bool) -> Plan | _Decision:
+    """The part of planning that depends only on the name, its spelling and the module's TF1-ness."""
+    entry, covered = resolve(name)
+    if entry is None:
+        return Plan(None, None, kind="unknown")
+    # spelled through tf.compat.v1, a name means the TF1 object whatever the module is
+    tf1 = tf1 or "compat.v1" in spelling or module_path.startswith("tensorflow.compat.v1")
+    parts = name.split(".")
+    symbol = ".".join(parts[:covered])
+    up = len(parts) - covered
+    if up > spelling.count("."):
+        # the known prefix lies inside a `from` import (`from tensorflow.nn import x`):
+        # nothing in this expression spells it, so there is nothing to rename here
+        return Plan(entry, None, declined="imported by name; rename the import", kind="native")
+    called = is_call and covered == len(parts)
+    special = called and apidata.special(symbol) is not None
+    decision = _Decision(entry, symbol, up, tf1, special, None)
+    kind = entry.kind
+    if kind == "native":
+        return replace(decision, target=symbol)
+    if kind == "renamed":
+        return replace(decision, target=entry.v2)
+    if kind == "different" and entry.equivalent:
+        return replace(decision, target=entry.v2)  # TF2's object wraps the TF1 one with the same signature
+    if kind == "different" and covered < len(parts) and parts[covered] in SAME_CONSTRUCTORS.get(symbol, ()):
+        # e.g. tf.data.Dataset.from_tensor_slices: the TF2 class builds the same pipeline
+        return replace(decision, target=entry.v2)
+    if kind == "different" and not tf1:
+        return _maybe_early(decision, Plan(entry, symbol, kind="native"))  # TF2 code: the name means the TF2 object
+    if kind == "different":
+        if not called:
+            return replace(decision, target=compat_name(symbol, entry), compat=True,
+                           declined=f"TF2's `{entry.v2}` is a different object and this use is not a call")
+        return replace(decision, convert=True)
+    if kind == "compat" or (kind == "module" and entry.v2 is None):
+        return replace(decision, target=compat_name(symbol, entry), compat=True)
+    if kind == "module" and tf1 and covered == len(parts) and not entry.equivalent:
         # a TF1 module object used as a value: TF2's namespace of that name has other members
-        target, compat = compat_name(symbol, entry), True
-        declined = f"the TF1 module `{symbol}` is used as an object, and TF2's `{symbol}` has other members"
-    elif kind == "module":
-        target = symbol
-    else:  # legacy_keras, removed: nothing that runs under TF 2.21 by renaming
-        return Plan(entry, None, declined=entry.advice, kind="removed")
+        return replace(decision, target=compat_name(symbol, entry), compat=True,
+                       declined=f"the TF1 module `{symbol}` is used as an object, and TF2's `{symbol}` has other members")
+    if kind == "module":
+        return replace(decision, target=symbol)
+    # legacy_keras, removed: nothing that runs under TF 2.21 by renaming
+    return _maybe_early(decision, Plan(entry, None, declined=entry.advice, kind="removed"))
+
+
+def _maybe_early(decision: _Decision, plan: Plan) -> Plan | _Decision:
+    """``plan`` is final unless a special rewrite must be tried first."""
+    return replace(decision, early=plan) if decision.special else plan
+
+
+def _finish(entry: apidata.ApiEntry, target: str | None, call_edits: tuple[Edit, ...], declined: str, compat: bool,
+            ref: Reference, node: ast.expr, index: LineIndex, editable: bool) -> Plan:
+    """The plan with its edits: the call's own, and the rename of the node that spells the symbol."""
     if compat:
         outcome = "compat"
     elif call_edits:
@@ -161,7 +209,7 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     else:
         outcome = "renamed"
     root = ref.spelling.split(".")[0]
-    new_text = root + target[len("tf"):]
+    new_text = root + target[len("tf"):]  # type: ignore[index]  # every non-early decision has a target
     start, end = index.start_of(node), index.end_of(node)
     edits = list(call_edits)
     if index.text[start:end] != new_text:
@@ -257,29 +305,44 @@ def _changed_defaults(symbol: str, entry: apidata.ApiEntry, bound: list[tuple[st
     """
     if entry.v1_sig is None or entry.v2_sig is None:
         return []
-    passed = set(new_names.values())
-    v1_for = {renames.get(p, p): p for p in entry.v1_sig.params}
-    extra: list[str] = []
-    for v2_param in entry.v2_sig.params:
-        v1_param = v1_for.get(v2_param)
-        if v2_param in passed or v1_param is None:
-            continue
-        d1, d2 = entry.v1_sig.default(v1_param), entry.v2_sig.default(v2_param)
-        d1 = REVIEWED_DEFAULTS.get(symbol, {}).get(v1_param, d1)
-        if d1 is None or d1 == d2 or "None" in (d1, d2):
-            continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
-        if d1 == "?" or d2 == "?":
-            raise Declined(f"the default of `{v1_param}` may differ between TF1 and TF2")
-        extra.append(f"{v2_param}={root + d1[2:] if d1.startswith('tf.') else d1}")
-    if not extra:
+    declined, text = _default_arguments(symbol, frozenset(new_names.values()), root)
+    if declined:
+        raise Declined(declined)
+    if not text:
         return []
-    text = ", ".join(extra)
     if call.args or call.keywords:
         last = max([*call.args, *call.keywords], key=lambda n: (n.end_lineno, n.end_col_offset))
         end = index.end_of(last)
         return [Edit(end, end, ", " + text, seq=5)]
     paren = index.text.index("(", index.end_of(call.func))
     return [Edit(paren + 1, paren + 1, text, seq=5)]
+
+
+@lru_cache(maxsize=4096)
+def _default_arguments(symbol: str, passed: frozenset[str], root: str) -> tuple[str, str]:
+    """(why declined or "", the `name=value` text to add) for a call of ``symbol`` passing ``passed``.
+
+    Memoised: it depends only on the symbol's signatures and which TF2 arguments the call names.
+    """
+    entry = apidata.lookup(symbol)
+    assert entry is not None and entry.v1_sig is not None and entry.v2_sig is not None
+    change = apidata.arg_change(symbol)
+    renames = change.renames if change else {}
+    v1_for = {renames.get(p, p): p for p in entry.v1_sig.params}
+    v1_defaults, v2_defaults = dict(entry.v1_sig.defaults), dict(entry.v2_sig.defaults)
+    extra: list[str] = []
+    for v2_param in entry.v2_sig.params:
+        v1_param = v1_for.get(v2_param)
+        if v2_param in passed or v1_param is None:
+            continue
+        d1, d2 = v1_defaults.get(v1_param), v2_defaults.get(v2_param)
+        d1 = REVIEWED_DEFAULTS.get(symbol, {}).get(v1_param, d1)
+        if d1 is None or d1 == d2 or "None" in (d1, d2):
+            continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
+        if d1 == "?" or d2 == "?":
+            return f"the default of `{v1_param}` may differ between TF1 and TF2", ""
+        extra.append(f"{v2_param}={root + d1[2:] if d1.startswith('tf.') else d1}")
+    return "", ", ".join(extra)
 
 
 def _plan_special(special: apidata.Special, bound: list[tuple[str, ast.expr, ast.keyword | None]],

@@ -91,6 +91,7 @@ class Dispatch:
         self.keywords: dict[str, list[Rule]] = {}
         self.imports: list[tuple[str, Rule]] = []
         self.kinds: dict[str, Rule] = {}
+        self._claimed: dict[str, Rule | None] = {}
         for cls in rules:
             rule = cls()
             for name in cls.names:
@@ -107,13 +108,16 @@ class Dispatch:
 
     def claim(self, name: str) -> Rule | None:
         """The specific rule that owns a qualified name, if any (exact name before prefix)."""
+        try:
+            return self._claimed[name]
+        except KeyError:
+            pass
         rule = self.names.get(name)
-        if rule is not None:
-            return rule
-        for prefix, rule in self.prefixes:
-            if name.startswith(prefix):
-                return rule
-        return None
+        if rule is None:
+            rule = next((rule for prefix, rule in self.prefixes if name.startswith(prefix)), None)
+        if len(self._claimed) < 65536:  # memo: a module names the same few hundred APIs again and again
+            self._claimed[name] = rule
+        return rule
 
     def import_rules(self, module_path: str) -> list[Rule]:
         return [rule for prefix, rule in self.imports
