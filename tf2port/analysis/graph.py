@@ -27,7 +27,7 @@ INITIALIZERS = frozenset({"tf.global_variables_initializer", "tf.initialize_all_
                           "tf.local_variables_initializer", "tf.variables_initializer"})
 OPTIMIZERS = frozenset({"tf.train.GradientDescentOptimizer", "tf.train.MomentumOptimizer",
                         "tf.train.AdamOptimizer", "tf.train.AdagradOptimizer",
-                        "tf.train.AdadeltaOptimizer"})
+                        "tf.train.AdadeltaOptimizer", "tf.train.RMSPropOptimizer"})
 LAYER_PREFIX = "tf.layers."
 # TF calls whose results are host objects, not graph nodes
 HOST_PREFIXES = ("tf.data.", "tf.examples.", "tf.keras", "tf.compat.v1.disable", "tf.set_random_seed",

@@ -41,7 +41,28 @@ OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, s
     "tf.train.AdadeltaOptimizer": ("Adadelta", ("learning_rate", "rho", "epsilon", "use_locking", "name"),
                                    {"learning_rate": "learning_rate", "rho": "rho", "epsilon": "epsilon"},
                                    {"learning_rate": "0.001", "rho": "0.95", "epsilon": "1e-08"}),
+    # TF1 adds epsilon inside the square root like Keras does; its accumulator starts at 1.0
+    # (see RMSPROP_START below)
+    "tf.train.RMSPropOptimizer": ("RMSprop", ("learning_rate", "decay", "momentum", "epsilon", "use_locking",
+                                              "centered", "name"),
+                                  {"learning_rate": "learning_rate", "decay": "rho", "momentum": "momentum",
+                                   "epsilon": "epsilon", "centered": "centered"},
+                                  {"epsilon": "1e-10"}),
 }
+# TF1 optimizers with no exactly equivalent Keras optimizer, and why
+UNMAPPED_OPTIMIZERS: dict[str, str] = {
+    "tf.train.ProximalAdagradOptimizer": "Keras has no proximal Adagrad (l1/l2 applied in the update)",
+    "tf.train.ProximalGradientDescentOptimizer": "Keras has no proximal gradient descent",
+    "tf.train.AdagradDAOptimizer": "Keras has no dual-averaging Adagrad",
+    "tf.train.FtrlOptimizer": "Keras' Ftrl is not verified against TF1's here (l2 shrinkage and beta differ in form)",
+}
+# Keras' RMSprop starts its mean-square slots ("velocity") at 0, TF1's at 1.0: the converted program
+# builds the optimizer on its variables and sets those slots to ones before the first step
+RMSPROP_START = """{optimizer}.build({variables})
+for {slot} in {optimizer}.variables:
+    if {slot}.name.endswith("_velocity"):  # TF1's RMSProp starts its mean square at 1.0, Keras' at 0
+        {slot}.assign({tf}.ones({slot}.shape))
+"""
 # tf.layers function -> (Keras layer class, keywords that belong to the call, not the constructor)
 LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
     "dense": ("Dense", ()),
@@ -191,7 +212,8 @@ class _Emitter:
     def keras_optimizer(self, call: cst.Call, where: cst.CSTNode) -> str | None:
         name = self.qualified(call.func)
         if name not in OPTIMIZER_MAP:
-            self.block(where, name or "optimizer", "this optimizer has no verified Keras counterpart here")
+            self.block(where, name or "optimizer", UNMAPPED_OPTIMIZERS.get(
+                name or "", "this optimizer has no verified Keras counterpart here"))
             return None
         keras, params, mapping, defaults = OPTIMIZER_MAP[name]
         given: dict[str, str] = {}
@@ -657,16 +679,19 @@ class _Emitter:
             code = self.keras_optimizer(stmt.call, stmt.call)
             if code is None:
                 return []
-            return [_stmt(f"{stmt.defines[0]} = {code}\n").with_changes(leading_lines=stmt.node.leading_lines)]
+            return [_stmt(_wrap_call(f"{stmt.defines[0]} = {code}") + "\n").with_changes(
+                leading_lines=stmt.node.leading_lines)]
         if role == "train":
             optimizer = stmt.extra["optimizer"]
+            out: list[cst.BaseStatement] = []
             if isinstance(optimizer, cst.Call):
                 code = self.keras_optimizer(optimizer, stmt.call)
                 if code is None:
                     return []
                 name = self.optimizer_objects[stmt.index]
-                return [_stmt(f"{name} = {code}\n").with_changes(leading_lines=stmt.node.leading_lines)]
-            return []
+                out.append(_stmt(_wrap_call(f"{name} = {code}") + "\n").with_changes(
+                    leading_lines=stmt.node.leading_lines))
+            return out + self.rmsprop_start(stmt)
         if role == "schedule":
             return [self.schedule(stmt)]
         if role == "iterator":
@@ -677,6 +702,29 @@ class _Emitter:
             return [_stmt(f"{stmt.defines[0]} = iter({_code(dataset)})\n").with_changes(
                 leading_lines=stmt.node.leading_lines)]
         return [stmt.node]
+
+    def rmsprop_start(self, train: Statement) -> list[cst.BaseStatement]:
+        """TF1's RMSProp accumulator starts at 1.0: build the Keras optimizer and set its slots to ones."""
+        if self.optimizer_kind(train) != "tf.train.RMSPropOptimizer" or train.index not in self.optimizer_objects:
+            return []
+        assert train.call is not None
+        var_list = keyword(train.call, "var_list", 2)
+        if var_list is not None:
+            variables = _code(var_list)
+        else:
+            body = [s for s in self.p.slice(train.defines, train.index + 1)[0] if s.role != "train"]
+            variables = self.trainable_expression(body)
+            if "trainable_variables" in variables:  # Keras layers build their weights on the first call
+                self.block(train.call, "tf.train.RMSPropOptimizer", "RMSProp over Keras layer weights: its "
+                           "accumulators (1.0 in TF1) cannot be set before the layers are built")
+                return []
+        if not variables:
+            return []
+        if not hasattr(self, "slot_name"):
+            self.slot_name = self.fresh("slot")
+        code = RMSPROP_START.format(optimizer=self.optimizer_objects[train.index], variables=variables, tf=self.tf,
+                                    slot=self.slot_name)
+        return list(cst.parse_module(code).body)
 
     def schedule(self, stmt: Statement) -> cst.BaseStatement:
         call = stmt.call
@@ -988,6 +1036,22 @@ def _wrap(line: str, operator: str) -> str:
     out.append(current)
     joined = ("\n" + indent + operator.strip() + " ").join(out)
     return f"{head} = ({joined})"
+
+
+def _wrap_call(line: str) -> str:
+    """Break a long `name = f(a=1, b=2, ...)` line after commas, aligned with the opening parenthesis."""
+    if len(line) <= MAX_LINE or not line.endswith(")") or "(" not in line or '"' in line or "'" in line:
+        return line
+    indent = " " * (line.index("(") + 1)
+    out, current = [], ""
+    for part in line.split(", "):
+        if current and len(current) + len(part) + 2 > MAX_LINE:
+            out.append(current + ",")
+            current = indent + part
+        else:
+            current = f"{current}, {part}" if current else part
+    out.append(current)
+    return "\n".join(out)
 
 
 def _collapse_blank(lines: list[cst.EmptyLine]) -> list[cst.EmptyLine]:
