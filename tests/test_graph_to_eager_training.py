@@ -254,3 +254,61 @@ def test_rmsprop_port_without_the_accumulator_start_is_caught_by_verify(tmp_path
     (tmp_path / "converted.py").write_text(forgetful)
     verdict = verify_pair(tmp_path / "original.py", tmp_path / "converted.py", timeout=300)
     assert verdict.status == "mismatch", verdict.to_json()
+
+
+def test_a_second_initializer_run_assigns_the_initial_values_again():
+    check_pair("""
+        import tensorflow as tf
+        w = tf.Variable(tf.zeros([2]))
+        y = tf.reduce_sum(w + 1.0)
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(y)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y))
+        """, """
+        import tensorflow as tf
+        w = tf.Variable(tf.zeros([2]))
+        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+
+
+        @tf.function
+        def train_step():
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(w + 1.0)
+            variables = [w]
+            gradients = tape.gradient(y, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+
+
+        @tf.function
+        def compute_y():
+            y = tf.reduce_sum(w + 1.0)
+            return y
+
+
+        train_step()
+        # TF1 initialises the variables again here: they restart from their initial values
+        w.assign(tf.zeros([2]))
+        print(compute_y().numpy())
+        """)
+
+
+def test_reinitialising_optimizer_slots_declines_at_the_second_initializer():
+    source = dd("""
+        import tensorflow as tf
+        w = tf.Variable(tf.zeros([2]))
+        y = tf.reduce_sum(w + 1.0)
+        train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(y)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y))
+        """)
+    result = rewrite(source)
+    assert result.text is None
+    assert [(d.construct, d.line) for d in result.declined] == [("tf.global_variables_initializer", 9)]

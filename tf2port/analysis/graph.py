@@ -121,6 +121,7 @@ class GraphProgram:
     blockers: list[Blocker]
     positions: dict[cst.CSTNode, CodeRange]
     feed_names: set[str] = field(default_factory=set)
+    reinitialisations: set[int] = field(default_factory=set)  # id() of initializer runs after the first
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -258,6 +259,7 @@ class _Analyser:
         self.update_ops: set[str] = set()
         self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
         self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
+        self.reinitialisations: set[int] = set()
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -572,11 +574,9 @@ class _Analyser:
                 if site is not None:
                     self.run_sites.append(site)
         initialisations = [site for site in self.run_sites if not site.fetches and site.eager is None]
-        if len(initialisations) > 1:
-            # TF1 starts again from the initial values (and fresh optimizer slots); TF2 variables live on
-            self.block(initialisations[1].call, "tf.global_variables_initializer",
-                       "variables are initialised again (a second session or initializer run); "
-                       "re-initialisation is not rewritten yet")
+        # TF1 starts again from the initial values (and fresh optimizer slots); TF2 variables live on,
+        # so each later initialisation becomes assignments of the initial values (see the emitter)
+        self.reinitialisations = {id(site.call) for site in initialisations[1:]}
 
     def run_site(self, call: cst.Call) -> RunSite | None:
         func = call.func
@@ -688,4 +688,5 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
-                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names)
+                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
+                        analyser.reinitialisations)

@@ -726,6 +726,49 @@ class _Emitter:
                                     slot=self.slot_name)
         return list(cst.parse_module(code).body)
 
+    def reinitialise(self, line: cst.SimpleStatementLine, site: RunSite) -> cst.BaseStatement | cst.FlattenSentinel:
+        """A later `sess.run(tf.global_variables_initializer())`: each variable gets its initial value again.
+
+        TF1 reruns every initializer; the eager form assigns each variable's initial-value
+        expression again. Optimizer slots would restart too, so only optimizers without
+        state (plain gradient descent) are supported.
+        """
+        assignments: list[str] = []
+        for stmt in self.p.statements:
+            if stmt.index >= self.statement_index_of(site):
+                break
+            if stmt.role in ("layer", "schedule") or (stmt.role in ("train", "optimizer")
+                                                      and self.optimizer_state(stmt)):
+                self.block(site.call, "tf.global_variables_initializer",
+                           "re-initialising Keras layer weights, optimizer slots or a decay's step is not "
+                           "rewritten")
+                return line
+            if stmt.role == "variable":
+                new = self.variable(stmt)
+                value = new.body[0].value if isinstance(new, cst.SimpleStatementLine) else None
+                first = value.args[0].value if isinstance(value, cst.Call) and value.args else None
+                if first is None or (stmt.qualified == "tf.Variable" and value.args[0].keyword is not None
+                                     and value.args[0].keyword.value != "initial_value"):
+                    self.block(site.call, "tf.global_variables_initializer",
+                               f"the initial value of `{stmt.defines[0]}` could not be found")
+                    return line
+                assignments.append(f"{stmt.defines[0]}.assign({_code(first)})")
+        comment = "# TF1 initialises the variables again here: they restart from their initial values"
+        out: list[cst.BaseStatement] = [
+            cst.parse_statement(code + "\n") for code in assignments]
+        if not out:
+            return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
+        out[0] = out[0].with_changes(leading_lines=[*line.leading_lines, cst.EmptyLine(
+            indent=True, comment=cst.Comment(comment))])
+        return cst.FlattenSentinel(out)
+
+    def optimizer_state(self, stmt: Statement) -> bool:
+        """Whether the Keras optimizer behind an optimizer or train statement keeps slots."""
+        call = stmt.call if stmt.role == "optimizer" else stmt.extra.get("optimizer")
+        if not isinstance(call, cst.Call):
+            return False
+        return self.qualified(call.func) != "tf.train.GradientDescentOptimizer"
+
     def schedule(self, stmt: Statement) -> cst.BaseStatement:
         call = stmt.call
         assert call is not None
@@ -887,6 +930,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
             site = self._site(small.value)
             if site is not None and site.eager is not None:
                 return updated  # the call itself was rewritten (leave_Call)
+            if site is not None and not site.fetches and id(site.call) in self.e.p.reinitialisations:
+                return self.e.reinitialise(updated, site)
             if site is not None and not site.fetches:
                 return cst.RemovalSentinel.REMOVE  # initializer run
             if isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute) \
