@@ -312,3 +312,36 @@ def test_reinitialising_optimizer_slots_declines_at_the_second_initializer():
     result = rewrite(source)
     assert result.text is None
     assert [(d.construct, d.line) for d in result.declined] == [("tf.global_variables_initializer", 9)]
+
+
+def test_tf_layers_class_objects_become_keras_layers_and_their_weights_are_read_eagerly():
+    check_pair("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 2])
+        dense = tf.layers.Dense(3, kernel_initializer=tf.zeros_initializer())
+        pool = tf.layers.Flatten()
+        loss = tf.reduce_sum(pool(dense(x)))
+        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train_op, feed_dict={x: [[1.0, 2.0]]})
+            print(sess.run(dense.kernel))
+        """, """
+        import tensorflow as tf
+        dense = tf.keras.layers.Dense(3, kernel_initializer=tf.keras.initializers.Zeros())
+        pool = tf.keras.layers.Flatten()
+        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def train_step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(pool(dense(x)))
+            variables = dense.trainable_variables
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+
+
+        train_step([[1.0, 2.0]])
+        print(dense.kernel.numpy())
+        """)

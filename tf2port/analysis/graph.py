@@ -29,6 +29,7 @@ OPTIMIZERS = frozenset({"tf.train.GradientDescentOptimizer", "tf.train.MomentumO
                         "tf.train.AdamOptimizer", "tf.train.AdagradOptimizer",
                         "tf.train.AdadeltaOptimizer", "tf.train.RMSPropOptimizer"})
 LAYER_PREFIX = "tf.layers."
+LAYER_WEIGHTS = frozenset({"kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"})
 # TF calls whose results are host objects, not graph nodes
 HOST_PREFIXES = ("tf.data.", "tf.examples.", "tf.keras", "tf.compat.v1.disable", "tf.set_random_seed",
                  "tf.random.set_seed", "tf.logging.", "tf.app.", "tf.flags.", "tf.io.gfile", "tf.gfile.")
@@ -93,7 +94,8 @@ class Statement:
 
 
 ROLES = ("host", "import", "placeholder", "variable", "layer", "optimizer", "train", "op",
-         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients")
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients",
+         "layer_object")
 
 
 @dataclass
@@ -496,6 +498,8 @@ class _Analyser:
             role = "placeholder"
         elif name in VARIABLES and len(targets) == 1:
             role = "variable"
+        elif name and name.startswith(LAYER_PREFIX) and name[len(LAYER_PREFIX):][:1].isupper() and len(targets) == 1:
+            role = "layer_object"  # `encoder = tf.layers.Dense(6)`: a layer object, called later
         elif name and name.startswith(LAYER_PREFIX) and len(targets) == 1:
             role = "layer"
         elif name in OPTIMIZERS and len(targets) == 1:
@@ -593,7 +597,7 @@ class _Analyser:
                 return None
             if self.is_initializer(fetches_node):
                 return RunSite(call, (), False, {}, line)
-            if self.is_host_expression(fetches_node) and not feeds:
+            if (self.is_host_expression(fetches_node) or self.is_layer_weight(fetches_node)) and not feeds:
                 return RunSite(call, (), False, {}, line, eager=fetches_node)
             names = self.fetch_names(fetches_node, call)
             if names is None:
@@ -617,6 +621,11 @@ class _Analyser:
         """A TF op call that reads no graph name: in TF2 it runs eagerly on the host values it reads."""
         return isinstance(node, cst.Call) and self.is_tf_expression(node) \
             and not names_used(node) & set(self.defined) and not self.contains_run(node)
+
+    def is_layer_weight(self, node: cst.BaseExpression) -> bool:
+        """`encoder.kernel`: a weight of a layer object, read eagerly in TF2."""
+        return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+            and self.defined.get(node.value.value) == "layer_object" and node.attr.value in LAYER_WEIGHTS
 
     def fetch_names(self, node: cst.BaseExpression, call: cst.Call) -> tuple[tuple[str, ...], bool] | None:
         if isinstance(node, cst.Name) and node.value in self.defined:

@@ -584,6 +584,12 @@ class _Emitter:
                 obj = self.layer_objects[stmt.index]
                 if obj not in layers:
                     layers.append(obj)
+        for stmt in self.p.statements:
+            kind = stmt.qualified[len(LAYER_PREFIX_TF):]
+            weightless = {LAYER_MAP[f][0] for f in WEIGHTLESS_LAYERS}
+            if stmt.role == "layer_object" and stmt.defines[0] in used and kind not in weightless \
+                    and stmt.defines[0] not in layers:
+                layers.append(stmt.defines[0])
         parts = []
         if names:
             parts.append("[" + ", ".join(names) + "]")
@@ -674,6 +680,8 @@ class _Emitter:
                 return []
             code = f"{self.layer_objects[stmt.index]} = {spec[0]}\n"
             return [_stmt(code).with_changes(leading_lines=stmt.node.leading_lines)]
+        if role == "layer_object":
+            return self.layer_object(stmt)
         if role == "optimizer":
             assert stmt.call is not None
             code = self.keras_optimizer(stmt.call, stmt.call)
@@ -702,6 +710,24 @@ class _Emitter:
             return [_stmt(f"{stmt.defines[0]} = iter({_code(dataset)})\n").with_changes(
                 leading_lines=stmt.node.leading_lines)]
         return [stmt.node]
+
+    def layer_object(self, stmt: Statement) -> list[cst.BaseStatement]:
+        """`tf.layers.Dense(6, ...)` -> `tf.keras.layers.Dense(6, ...)`: the same class in Keras."""
+        call = stmt.call
+        assert call is not None
+        kind = stmt.qualified[len(LAYER_PREFIX_TF):]
+        if kind not in {keras for keras, _ in LAYER_MAP.values()}:
+            self.block(call, stmt.qualified, "this tf.layers class has no mapped Keras layer")
+            return []
+        args = []
+        for arg in call.args:
+            key = arg.keyword.value if arg.keyword else None
+            if arg.star or key in DROPPED_LAYER_KEYWORDS:
+                self.block(call, stmt.qualified, "layer arguments could not be mapped")
+                return []
+            args.append(f"{key}={self.initializer(arg.value)}" if key and key.endswith("_initializer") else _arg(arg))
+        code = f"{stmt.defines[0]} = {self.tf}.keras.layers.{kind}({', '.join(args)})"
+        return [_stmt(_wrap_call(code) + "\n").with_changes(leading_lines=stmt.node.leading_lines)]
 
     def rmsprop_start(self, train: Statement) -> list[cst.BaseStatement]:
         """TF1's RMSProp accumulator starts at 1.0: build the Keras optimizer and set its slots to ones."""
