@@ -345,3 +345,46 @@ def test_tf_layers_class_objects_become_keras_layers_and_their_weights_are_read_
         train_step([[1.0, 2.0]])
         print(dense.kernel.numpy())
         """)
+
+
+def test_contrib_and_slim_fully_connected_become_dense_with_contribs_relu_default():
+    check_pair("""
+        import tensorflow as tf
+        from tensorflow.contrib import slim
+        x = tf.placeholder(tf.float32, [None, 2])
+        h = slim.fully_connected(x, 4, biases_initializer=None)
+        y = tf.contrib.layers.fully_connected(h, 1, activation_fn=None, scope="out")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y, feed_dict={x: [[1.0, 2.0]]}))
+        """, """
+        import tensorflow as tf
+        h_layer = tf.keras.layers.Dense(4, activation=tf.nn.relu, use_bias=False)
+        y_layer = tf.keras.layers.Dense(1, name="out")
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def compute_y(x):
+            h = h_layer(x)
+            y = y_layer(h)
+            return y
+
+
+        print(compute_y([[1.0, 2.0]]).numpy())
+        """)
+
+
+def test_fully_connected_with_a_normalizer_declines_naming_the_keyword():
+    source = dd("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 2])
+        y = tf.contrib.layers.fully_connected(x, 1, normalizer_fn=tf.contrib.layers.batch_norm)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y, feed_dict={x: [[1.0, 2.0]]}))
+        """)
+    result = rewrite(source)
+    assert result.text is None
+    declined = result.declined[0]
+    assert (declined.line, declined.construct) == (3, "tf.contrib.layers.fully_connected")
+    assert "normalizer_fn" in declined.reason

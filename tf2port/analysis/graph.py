@@ -66,7 +66,10 @@ UNSUPPORTED = {
 
 
 # tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
-REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer"})
+REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer", "tf.contrib.layers.fully_connected",
+                               "tf.contrib.slim.fully_connected"})
+# contrib/slim layer functions that become Keras layers (see CONTRIB_DENSE in tf2port/fix/graph_to_eager.py)
+CONTRIB_LAYERS = frozenset({"tf.contrib.layers.fully_connected", "tf.contrib.slim.fully_connected"})
 
 
 @dataclass(frozen=True)
@@ -500,7 +503,7 @@ class _Analyser:
             role = "variable"
         elif name and name.startswith(LAYER_PREFIX) and name[len(LAYER_PREFIX):][:1].isupper() and len(targets) == 1:
             role = "layer_object"  # `encoder = tf.layers.Dense(6)`: a layer object, called later
-        elif name and name.startswith(LAYER_PREFIX) and len(targets) == 1:
+        elif name and (name.startswith(LAYER_PREFIX) or name in CONTRIB_LAYERS) and len(targets) == 1:
             role = "layer"
         elif name in OPTIMIZERS and len(targets) == 1:
             role = "optimizer"

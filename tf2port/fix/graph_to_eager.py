@@ -82,6 +82,12 @@ LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
     "batch_normalization": ("BatchNormalization", ("training",)),
 }
 DROPPED_LAYER_KEYWORDS = ("reuse", "fused")
+# tf.contrib.layers / slim `fully_connected` -> Keras Dense: {contrib keyword: Dense keyword}; contrib's
+# defaults that Keras does not share are written out (relu activation; Glorot uniform and zeros are
+# Keras' own defaults too)
+CONTRIB_DENSE_KEYWORDS = {"num_outputs": "units", "activation_fn": "activation",
+                          "weights_initializer": "kernel_initializer", "biases_initializer": "bias_initializer",
+                          "trainable": "trainable", "scope": "name"}
 WEIGHTLESS_LAYERS = frozenset({"max_pooling1d", "max_pooling2d", "max_pooling3d", "average_pooling1d",
                                "average_pooling2d", "average_pooling3d", "flatten", "dropout"})
 # TF1 initializers -> Keras ones, with TF1's defaults made explicit where Keras' differ
@@ -245,6 +251,8 @@ class _Emitter:
         """(constructor code, call code template with {inputs}) for a tf.layers call."""
         call = stmt.call
         assert call is not None
+        if not stmt.qualified.startswith(LAYER_PREFIX_TF):
+            return self.contrib_dense(stmt)
         fn = stmt.qualified[len("tf.layers."):]
         if fn not in LAYER_MAP:
             self.block(call, stmt.qualified, "this tf.layers function has no mapped Keras layer")
@@ -276,6 +284,37 @@ class _Emitter:
             return None
         return (f"{self.tf}.keras.layers.{keras}({', '.join(ctor)})",
                 ", ".join(["{inputs}", *call_args]), inputs)  # type: ignore[return-value]
+
+    def contrib_dense(self, stmt: Statement) -> tuple[str, str, str] | None:
+        """`fully_connected(x, 16)` -> `Dense(16, activation=tf.nn.relu)`: contrib's relu default made explicit."""
+        call = stmt.call
+        assert call is not None
+        inputs = keyword(call, "inputs", 0)
+        units = keyword(call, "num_outputs", 1)
+        if inputs is None or units is None or len([a for a in call.args if not a.keyword]) > 2:
+            self.block(call, stmt.qualified, "fully_connected without (inputs, num_outputs)")
+            return None
+        ctor = [_code(units)]
+        activation = f"{self.tf}.nn.relu"
+        for arg in call.args:
+            key = arg.keyword.value if arg.keyword else None
+            if key in (None, "inputs", "num_outputs"):
+                continue
+            if key not in CONTRIB_DENSE_KEYWORDS or arg.star:
+                self.block(call, stmt.qualified, f"fully_connected(`{key}=`) is not rewritten")
+                return None
+            value = _code(arg.value)
+            if key == "activation_fn":
+                activation = value
+            elif key == "biases_initializer" and value == "None":
+                ctor.append("use_bias=False")
+            else:
+                keras = CONTRIB_DENSE_KEYWORDS[key]
+                ctor.append(f"{keras}={self.initializer(arg.value)}" if key.endswith("_initializer")
+                            else f"{keras}={value}")
+        if activation != "None":
+            ctor.insert(1, f"activation={activation}")
+        return (f"{self.tf}.keras.layers.Dense({', '.join(ctor)})", "{inputs}", _code(inputs))
 
     def initializer(self, node: cst.BaseExpression) -> str:
         if isinstance(node, cst.Call):
@@ -678,7 +717,9 @@ class _Emitter:
             spec = self.layer_specs.get(stmt.index)
             if spec is None:
                 return []
-            code = f"{self.layer_objects[stmt.index]} = {spec[0]}\n"
+            code = f"{self.layer_objects[stmt.index]} = {spec[0]}"
+            # tf.layers lines stay as they were (existing goldens); contrib ones are wrapped at 100
+            code = (code if stmt.qualified.startswith(LAYER_PREFIX_TF) else _wrap_call(code)) + "\n"
             return [_stmt(code).with_changes(leading_lines=stmt.node.leading_lines)]
         if role == "layer_object":
             return self.layer_object(stmt)
@@ -853,7 +894,25 @@ class _Emitter:
         body += functions
         if self.blockers:
             return None
-        return self.p.module.with_changes(body=body)
+        return self.p.module.with_changes(body=self.without_unused_slim(body))
+
+    def without_unused_slim(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """A slim import whose every use became a Keras layer goes (it does not import on TF2)."""
+        slim = {local for local, path in self.p.aliases.items() if path in ("tensorflow.contrib.slim", "tf_slim")}
+        if not slim:
+            return body
+        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
+                   and isinstance(s.body[0], (cst.Import, cst.ImportFrom))]
+        used = set().union(*(names_used(s) for s in body if s not in imports))
+        out = []
+        for stmt in body:
+            if stmt in imports and len(stmt.body) == 1 and not isinstance(stmt.body[0].names, cst.ImportStar):
+                bound = {(a.asname.name.value if a.asname else _code(a.name).split(".")[0])  # type: ignore[union-attr]
+                         for a in stmt.body[0].names}  # type: ignore[union-attr]
+                if bound <= slim and not bound & used:
+                    continue
+            out.append(stmt)
+        return out
 
     def runtime(self, stmt: Statement) -> list[cst.BaseStatement]:
         """Statements that run the graph: run sites become calls, sessions are unwrapped."""
