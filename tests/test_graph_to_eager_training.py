@@ -388,3 +388,58 @@ def test_fully_connected_with_a_normalizer_declines_naming_the_keyword():
     declined = result.declined[0]
     assert (declined.line, declined.construct) == (3, "tf.contrib.layers.fully_connected")
     assert "normalizer_fn" in declined.reason
+
+
+def test_a_helper_taking_the_session_loses_that_parameter_at_its_def_and_calls():
+    check_pair("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None])
+        w = tf.Variable(2.0)
+        y = tf.reduce_sum(w * x)
+
+
+        def evaluate(session, values):
+            return session.run(y, feed_dict={x: values})
+
+
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(evaluate(sess, [1.0, 2.0]))
+        """, """
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def compute_y(x):
+            y = tf.reduce_sum(w * x)
+            return y
+
+
+        def evaluate(values):
+            return compute_y(values).numpy()
+
+
+        print(evaluate([1.0, 2.0]))
+        """)
+
+
+def test_a_helper_that_passes_the_session_on_still_declines():
+    source = dd("""
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+        y = w * 3.0
+
+
+        def evaluate(session):
+            log(session)
+            return session.run(y)
+
+
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(evaluate(sess))
+        """)
+    result = rewrite(source)
+    assert result.text is None
+    assert [(d.construct, d.line) for d in result.declined] == [("run", 8)]

@@ -127,6 +127,7 @@ class GraphProgram:
     positions: dict[cst.CSTNode, CodeRange]
     feed_names: set[str] = field(default_factory=set)
     reinitialisations: set[int] = field(default_factory=set)  # id() of initializer runs after the first
+    session_helpers: dict[str, int] = field(default_factory=dict)  # helper -> its session parameter's position
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -265,6 +266,7 @@ class _Analyser:
         self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
         self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
         self.reinitialisations: set[int] = set()
+        self.session_helpers: dict[str, int] = {}  # helper function -> position of its session parameter
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -387,7 +389,8 @@ class _Analyser:
                     self.host(index, stmt)
                     return
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            for call in calls_in(stmt):
+            helper = self.session_helper(stmt)
+            for call in calls_in(stmt) if helper is None else ():
                 func = call.func
                 if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
                         names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
@@ -407,6 +410,32 @@ class _Analyser:
             return
         self.nested_graph_code(stmt)
         self.host(index, stmt)
+
+    def session_helper(self, stmt: cst.FunctionDef | cst.ClassDef) -> str | None:
+        """The session parameter of a module-level helper that runs the graph through it.
+
+        `def evaluate(session, xs): return session.run(loss, feed_dict={X: xs})`: every run
+        in the body is `<param>.run(...)` of one parameter; the rewrite drops that parameter
+        here and at the call sites (see `session_helpers`).
+        """
+        if not isinstance(stmt, cst.FunctionDef):
+            return None
+        params = [p.name.value for p in stmt.params.params]
+        receivers = set()
+        for call in calls_in(stmt):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
+                    names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
+                receivers.add(dotted(func.value))
+        if len(receivers) != 1:
+            return None
+        (session,) = receivers
+        if session not in params or any(isinstance(n, cst.Name) and n.value == session
+                                        for n in _bare_names(stmt.body, session)):
+            return None
+        self.session_names.add(session)
+        self.session_helpers[stmt.name.value] = params.index(session)
+        return session
 
     def nested_graph_code(self, node: cst.CSTNode) -> None:
         """Graph construction inside loops or blocks cannot be sliced statement by statement."""
@@ -679,6 +708,29 @@ def _simple_assign(stmt: cst.BaseStatement, name: str) -> cst.BaseExpression | N
     return None
 
 
+def _bare_names(node: cst.CSTNode, name: str) -> list[cst.Name]:
+    """Uses of `name` other than as the receiver of `.run(...)` (the session passed on, stored...)."""
+    class Visitor(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Name] = []
+
+        def visit_Call(self, call: cst.Call) -> bool:
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "run" and isinstance(func.value, cst.Name):
+                for arg in call.args:
+                    arg.visit(self)
+                return False
+            return True
+
+        def visit_Name(self, found: cst.Name) -> None:
+            if found.value == name:
+                self.found.append(found)
+
+    visitor = Visitor()
+    node.visit(visitor)
+    return visitor.found
+
+
 def _attribute_uses(node: cst.CSTNode) -> Iterator[cst.Attribute]:
     class Visitor(cst.CSTVisitor):
         def __init__(self) -> None:
@@ -701,4 +753,4 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
                         analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
-                        analyser.reinitialisations)
+                        analyser.reinitialisations, analyser.session_helpers)

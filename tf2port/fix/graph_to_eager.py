@@ -1095,7 +1095,34 @@ class _RunSiteRewriter(cst.CSTTransformer):
             statements.append(line if statements else updated.with_changes(body=[read]))
         return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
 
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        """A helper that took the session to run the graph no longer needs it."""
+        position = self.e.p.session_helpers.get(original.name.value)
+        if position is None:
+            return updated
+        params = list(updated.params.params)
+        del params[position]
+        if params:
+            params[-1] = params[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(params=updated.params.with_changes(params=params))
+
+    def without_session_argument(self, call: cst.Call) -> cst.Call | None:
+        """`evaluate(sess, xs)` -> `evaluate(xs)` for a helper that took the session."""
+        position = self.e.p.session_helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
+        if position is None or len(call.args) <= position or call.args[position].keyword is not None:
+            return None
+        if dotted(call.args[position].value) not in self.e.p.session_names:
+            return None
+        args = list(call.args)
+        del args[position]
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return call.with_changes(args=args)
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        helper_call = self.without_session_argument(updated)
+        if helper_call is not None:
+            return helper_call
         site = self._site(original)
         if site is not None and site.eager is not None:
             self.e.rewritten.append((site.line, "Session.run"))
