@@ -27,8 +27,9 @@ INITIALIZERS = frozenset({"tf.global_variables_initializer", "tf.initialize_all_
                           "tf.local_variables_initializer", "tf.variables_initializer"})
 OPTIMIZERS = frozenset({"tf.train.GradientDescentOptimizer", "tf.train.MomentumOptimizer",
                         "tf.train.AdamOptimizer", "tf.train.AdagradOptimizer",
-                        "tf.train.AdadeltaOptimizer"})
+                        "tf.train.AdadeltaOptimizer", "tf.train.RMSPropOptimizer"})
 LAYER_PREFIX = "tf.layers."
+LAYER_WEIGHTS = frozenset({"kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"})
 # TF calls whose results are host objects, not graph nodes
 HOST_PREFIXES = ("tf.data.", "tf.examples.", "tf.keras", "tf.compat.v1.disable", "tf.set_random_seed",
                  "tf.random.set_seed", "tf.logging.", "tf.app.", "tf.flags.", "tf.io.gfile", "tf.gfile.")
@@ -65,7 +66,10 @@ UNSUPPORTED = {
 
 
 # tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
-REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer"})
+REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer", "tf.contrib.layers.fully_connected",
+                               "tf.contrib.slim.fully_connected"})
+# contrib/slim layer functions that become Keras layers (see CONTRIB_DENSE in tf2port/fix/graph_to_eager.py)
+CONTRIB_LAYERS = frozenset({"tf.contrib.layers.fully_connected", "tf.contrib.slim.fully_connected"})
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ class Statement:
 
 
 ROLES = ("host", "import", "placeholder", "variable", "layer", "optimizer", "train", "op",
-         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients")
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients",
+         "layer_object")
 
 
 @dataclass
@@ -121,6 +126,8 @@ class GraphProgram:
     blockers: list[Blocker]
     positions: dict[cst.CSTNode, CodeRange]
     feed_names: set[str] = field(default_factory=set)
+    reinitialisations: set[int] = field(default_factory=set)  # id() of initializer runs after the first
+    session_helpers: dict[str, int] = field(default_factory=dict)  # helper -> its session parameter's position
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -258,6 +265,8 @@ class _Analyser:
         self.update_ops: set[str] = set()
         self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
         self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
+        self.reinitialisations: set[int] = set()
+        self.session_helpers: dict[str, int] = {}  # helper function -> position of its session parameter
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -380,7 +389,8 @@ class _Analyser:
                     self.host(index, stmt)
                     return
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            for call in calls_in(stmt):
+            helper = self.session_helper(stmt)
+            for call in calls_in(stmt) if helper is None else ():
                 func = call.func
                 if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
                         names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
@@ -400,6 +410,32 @@ class _Analyser:
             return
         self.nested_graph_code(stmt)
         self.host(index, stmt)
+
+    def session_helper(self, stmt: cst.FunctionDef | cst.ClassDef) -> str | None:
+        """The session parameter of a module-level helper that runs the graph through it.
+
+        `def evaluate(session, xs): return session.run(loss, feed_dict={X: xs})`: every run
+        in the body is `<param>.run(...)` of one parameter; the rewrite drops that parameter
+        here and at the call sites (see `session_helpers`).
+        """
+        if not isinstance(stmt, cst.FunctionDef):
+            return None
+        params = [p.name.value for p in stmt.params.params]
+        receivers = set()
+        for call in calls_in(stmt):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
+                    names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
+                receivers.add(dotted(func.value))
+        if len(receivers) != 1:
+            return None
+        (session,) = receivers
+        if session not in params or any(isinstance(n, cst.Name) and n.value == session
+                                        for n in _bare_names(stmt.body, session)):
+            return None
+        self.session_names.add(session)
+        self.session_helpers[stmt.name.value] = params.index(session)
+        return session
 
     def nested_graph_code(self, node: cst.CSTNode) -> None:
         """Graph construction inside loops or blocks cannot be sliced statement by statement."""
@@ -494,7 +530,9 @@ class _Analyser:
             role = "placeholder"
         elif name in VARIABLES and len(targets) == 1:
             role = "variable"
-        elif name and name.startswith(LAYER_PREFIX) and len(targets) == 1:
+        elif name and name.startswith(LAYER_PREFIX) and name[len(LAYER_PREFIX):][:1].isupper() and len(targets) == 1:
+            role = "layer_object"  # `encoder = tf.layers.Dense(6)`: a layer object, called later
+        elif name and (name.startswith(LAYER_PREFIX) or name in CONTRIB_LAYERS) and len(targets) == 1:
             role = "layer"
         elif name in OPTIMIZERS and len(targets) == 1:
             role = "optimizer"
@@ -572,11 +610,9 @@ class _Analyser:
                 if site is not None:
                     self.run_sites.append(site)
         initialisations = [site for site in self.run_sites if not site.fetches and site.eager is None]
-        if len(initialisations) > 1:
-            # TF1 starts again from the initial values (and fresh optimizer slots); TF2 variables live on
-            self.block(initialisations[1].call, "tf.global_variables_initializer",
-                       "variables are initialised again (a second session or initializer run); "
-                       "re-initialisation is not rewritten yet")
+        # TF1 starts again from the initial values (and fresh optimizer slots); TF2 variables live on,
+        # so each later initialisation becomes assignments of the initial values (see the emitter)
+        self.reinitialisations = {id(site.call) for site in initialisations[1:]}
 
     def run_site(self, call: cst.Call) -> RunSite | None:
         func = call.func
@@ -593,7 +629,7 @@ class _Analyser:
                 return None
             if self.is_initializer(fetches_node):
                 return RunSite(call, (), False, {}, line)
-            if self.is_host_expression(fetches_node) and not feeds:
+            if (self.is_host_expression(fetches_node) or self.is_layer_weight(fetches_node)) and not feeds:
                 return RunSite(call, (), False, {}, line, eager=fetches_node)
             names = self.fetch_names(fetches_node, call)
             if names is None:
@@ -617,6 +653,11 @@ class _Analyser:
         """A TF op call that reads no graph name: in TF2 it runs eagerly on the host values it reads."""
         return isinstance(node, cst.Call) and self.is_tf_expression(node) \
             and not names_used(node) & set(self.defined) and not self.contains_run(node)
+
+    def is_layer_weight(self, node: cst.BaseExpression) -> bool:
+        """`encoder.kernel`: a weight of a layer object, read eagerly in TF2."""
+        return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+            and self.defined.get(node.value.value) == "layer_object" and node.attr.value in LAYER_WEIGHTS
 
     def fetch_names(self, node: cst.BaseExpression, call: cst.Call) -> tuple[tuple[str, ...], bool] | None:
         if isinstance(node, cst.Name) and node.value in self.defined:
@@ -667,6 +708,29 @@ def _simple_assign(stmt: cst.BaseStatement, name: str) -> cst.BaseExpression | N
     return None
 
 
+def _bare_names(node: cst.CSTNode, name: str) -> list[cst.Name]:
+    """Uses of `name` other than as the receiver of `.run(...)` (the session passed on, stored...)."""
+    class Visitor(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Name] = []
+
+        def visit_Call(self, call: cst.Call) -> bool:
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "run" and isinstance(func.value, cst.Name):
+                for arg in call.args:
+                    arg.visit(self)
+                return False
+            return True
+
+        def visit_Name(self, found: cst.Name) -> None:
+            if found.value == name:
+                self.found.append(found)
+
+    visitor = Visitor()
+    node.visit(visitor)
+    return visitor.found
+
+
 def _attribute_uses(node: cst.CSTNode) -> Iterator[cst.Attribute]:
     class Visitor(cst.CSTVisitor):
         def __init__(self) -> None:
@@ -688,4 +752,5 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
-                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names)
+                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
+                        analyser.reinitialisations, analyser.session_helpers)

@@ -41,7 +41,28 @@ OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, s
     "tf.train.AdadeltaOptimizer": ("Adadelta", ("learning_rate", "rho", "epsilon", "use_locking", "name"),
                                    {"learning_rate": "learning_rate", "rho": "rho", "epsilon": "epsilon"},
                                    {"learning_rate": "0.001", "rho": "0.95", "epsilon": "1e-08"}),
+    # TF1 adds epsilon inside the square root like Keras does; its accumulator starts at 1.0
+    # (see RMSPROP_START below)
+    "tf.train.RMSPropOptimizer": ("RMSprop", ("learning_rate", "decay", "momentum", "epsilon", "use_locking",
+                                              "centered", "name"),
+                                  {"learning_rate": "learning_rate", "decay": "rho", "momentum": "momentum",
+                                   "epsilon": "epsilon", "centered": "centered"},
+                                  {"epsilon": "1e-10"}),
 }
+# TF1 optimizers with no exactly equivalent Keras optimizer, and why
+UNMAPPED_OPTIMIZERS: dict[str, str] = {
+    "tf.train.ProximalAdagradOptimizer": "Keras has no proximal Adagrad (l1/l2 applied in the update)",
+    "tf.train.ProximalGradientDescentOptimizer": "Keras has no proximal gradient descent",
+    "tf.train.AdagradDAOptimizer": "Keras has no dual-averaging Adagrad",
+    "tf.train.FtrlOptimizer": "Keras' Ftrl is not verified against TF1's here (l2 shrinkage and beta differ in form)",
+}
+# Keras' RMSprop starts its mean-square slots ("velocity") at 0, TF1's at 1.0: the converted program
+# builds the optimizer on its variables and sets those slots to ones before the first step
+RMSPROP_START = """{optimizer}.build({variables})
+for {slot} in {optimizer}.variables:
+    if {slot}.name.endswith("_velocity"):  # TF1's RMSProp starts its mean square at 1.0, Keras' at 0
+        {slot}.assign({tf}.ones({slot}.shape))
+"""
 # tf.layers function -> (Keras layer class, keywords that belong to the call, not the constructor)
 LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
     "dense": ("Dense", ()),
@@ -61,6 +82,12 @@ LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
     "batch_normalization": ("BatchNormalization", ("training",)),
 }
 DROPPED_LAYER_KEYWORDS = ("reuse", "fused")
+# tf.contrib.layers / slim `fully_connected` -> Keras Dense: {contrib keyword: Dense keyword}; contrib's
+# defaults that Keras does not share are written out (relu activation; Glorot uniform and zeros are
+# Keras' own defaults too)
+CONTRIB_DENSE_KEYWORDS = {"num_outputs": "units", "activation_fn": "activation",
+                          "weights_initializer": "kernel_initializer", "biases_initializer": "bias_initializer",
+                          "trainable": "trainable", "scope": "name"}
 WEIGHTLESS_LAYERS = frozenset({"max_pooling1d", "max_pooling2d", "max_pooling3d", "average_pooling1d",
                                "average_pooling2d", "average_pooling3d", "flatten", "dropout"})
 # TF1 initializers -> Keras ones, with TF1's defaults made explicit where Keras' differ
@@ -191,7 +218,8 @@ class _Emitter:
     def keras_optimizer(self, call: cst.Call, where: cst.CSTNode) -> str | None:
         name = self.qualified(call.func)
         if name not in OPTIMIZER_MAP:
-            self.block(where, name or "optimizer", "this optimizer has no verified Keras counterpart here")
+            self.block(where, name or "optimizer", UNMAPPED_OPTIMIZERS.get(
+                name or "", "this optimizer has no verified Keras counterpart here"))
             return None
         keras, params, mapping, defaults = OPTIMIZER_MAP[name]
         given: dict[str, str] = {}
@@ -223,6 +251,8 @@ class _Emitter:
         """(constructor code, call code template with {inputs}) for a tf.layers call."""
         call = stmt.call
         assert call is not None
+        if not stmt.qualified.startswith(LAYER_PREFIX_TF):
+            return self.contrib_dense(stmt)
         fn = stmt.qualified[len("tf.layers."):]
         if fn not in LAYER_MAP:
             self.block(call, stmt.qualified, "this tf.layers function has no mapped Keras layer")
@@ -254,6 +284,37 @@ class _Emitter:
             return None
         return (f"{self.tf}.keras.layers.{keras}({', '.join(ctor)})",
                 ", ".join(["{inputs}", *call_args]), inputs)  # type: ignore[return-value]
+
+    def contrib_dense(self, stmt: Statement) -> tuple[str, str, str] | None:
+        """`fully_connected(x, 16)` -> `Dense(16, activation=tf.nn.relu)`: contrib's relu default made explicit."""
+        call = stmt.call
+        assert call is not None
+        inputs = keyword(call, "inputs", 0)
+        units = keyword(call, "num_outputs", 1)
+        if inputs is None or units is None or len([a for a in call.args if not a.keyword]) > 2:
+            self.block(call, stmt.qualified, "fully_connected without (inputs, num_outputs)")
+            return None
+        ctor = [_code(units)]
+        activation = f"{self.tf}.nn.relu"
+        for arg in call.args:
+            key = arg.keyword.value if arg.keyword else None
+            if key in (None, "inputs", "num_outputs"):
+                continue
+            if key not in CONTRIB_DENSE_KEYWORDS or arg.star:
+                self.block(call, stmt.qualified, f"fully_connected(`{key}=`) is not rewritten")
+                return None
+            value = _code(arg.value)
+            if key == "activation_fn":
+                activation = value
+            elif key == "biases_initializer" and value == "None":
+                ctor.append("use_bias=False")
+            else:
+                keras = CONTRIB_DENSE_KEYWORDS[key]
+                ctor.append(f"{keras}={self.initializer(arg.value)}" if key.endswith("_initializer")
+                            else f"{keras}={value}")
+        if activation != "None":
+            ctor.insert(1, f"activation={activation}")
+        return (f"{self.tf}.keras.layers.Dense({', '.join(ctor)})", "{inputs}", _code(inputs))
 
     def initializer(self, node: cst.BaseExpression) -> str:
         if isinstance(node, cst.Call):
@@ -562,6 +623,12 @@ class _Emitter:
                 obj = self.layer_objects[stmt.index]
                 if obj not in layers:
                     layers.append(obj)
+        for stmt in self.p.statements:
+            kind = stmt.qualified[len(LAYER_PREFIX_TF):]
+            weightless = {LAYER_MAP[f][0] for f in WEIGHTLESS_LAYERS}
+            if stmt.role == "layer_object" and stmt.defines[0] in used and kind not in weightless \
+                    and stmt.defines[0] not in layers:
+                layers.append(stmt.defines[0])
         parts = []
         if names:
             parts.append("[" + ", ".join(names) + "]")
@@ -650,23 +717,30 @@ class _Emitter:
             spec = self.layer_specs.get(stmt.index)
             if spec is None:
                 return []
-            code = f"{self.layer_objects[stmt.index]} = {spec[0]}\n"
+            code = f"{self.layer_objects[stmt.index]} = {spec[0]}"
+            # tf.layers lines stay as they were (existing goldens); contrib ones are wrapped at 100
+            code = (code if stmt.qualified.startswith(LAYER_PREFIX_TF) else _wrap_call(code)) + "\n"
             return [_stmt(code).with_changes(leading_lines=stmt.node.leading_lines)]
+        if role == "layer_object":
+            return self.layer_object(stmt)
         if role == "optimizer":
             assert stmt.call is not None
             code = self.keras_optimizer(stmt.call, stmt.call)
             if code is None:
                 return []
-            return [_stmt(f"{stmt.defines[0]} = {code}\n").with_changes(leading_lines=stmt.node.leading_lines)]
+            return [_stmt(_wrap_call(f"{stmt.defines[0]} = {code}") + "\n").with_changes(
+                leading_lines=stmt.node.leading_lines)]
         if role == "train":
             optimizer = stmt.extra["optimizer"]
+            out: list[cst.BaseStatement] = []
             if isinstance(optimizer, cst.Call):
                 code = self.keras_optimizer(optimizer, stmt.call)
                 if code is None:
                     return []
                 name = self.optimizer_objects[stmt.index]
-                return [_stmt(f"{name} = {code}\n").with_changes(leading_lines=stmt.node.leading_lines)]
-            return []
+                out.append(_stmt(_wrap_call(f"{name} = {code}") + "\n").with_changes(
+                    leading_lines=stmt.node.leading_lines))
+            return out + self.rmsprop_start(stmt)
         if role == "schedule":
             return [self.schedule(stmt)]
         if role == "iterator":
@@ -677,6 +751,90 @@ class _Emitter:
             return [_stmt(f"{stmt.defines[0]} = iter({_code(dataset)})\n").with_changes(
                 leading_lines=stmt.node.leading_lines)]
         return [stmt.node]
+
+    def layer_object(self, stmt: Statement) -> list[cst.BaseStatement]:
+        """`tf.layers.Dense(6, ...)` -> `tf.keras.layers.Dense(6, ...)`: the same class in Keras."""
+        call = stmt.call
+        assert call is not None
+        kind = stmt.qualified[len(LAYER_PREFIX_TF):]
+        if kind not in {keras for keras, _ in LAYER_MAP.values()}:
+            self.block(call, stmt.qualified, "this tf.layers class has no mapped Keras layer")
+            return []
+        args = []
+        for arg in call.args:
+            key = arg.keyword.value if arg.keyword else None
+            if arg.star or key in DROPPED_LAYER_KEYWORDS:
+                self.block(call, stmt.qualified, "layer arguments could not be mapped")
+                return []
+            args.append(f"{key}={self.initializer(arg.value)}" if key and key.endswith("_initializer") else _arg(arg))
+        code = f"{stmt.defines[0]} = {self.tf}.keras.layers.{kind}({', '.join(args)})"
+        return [_stmt(_wrap_call(code) + "\n").with_changes(leading_lines=stmt.node.leading_lines)]
+
+    def rmsprop_start(self, train: Statement) -> list[cst.BaseStatement]:
+        """TF1's RMSProp accumulator starts at 1.0: build the Keras optimizer and set its slots to ones."""
+        if self.optimizer_kind(train) != "tf.train.RMSPropOptimizer" or train.index not in self.optimizer_objects:
+            return []
+        assert train.call is not None
+        var_list = keyword(train.call, "var_list", 2)
+        if var_list is not None:
+            variables = _code(var_list)
+        else:
+            body = [s for s in self.p.slice(train.defines, train.index + 1)[0] if s.role != "train"]
+            variables = self.trainable_expression(body)
+            if "trainable_variables" in variables:  # Keras layers build their weights on the first call
+                self.block(train.call, "tf.train.RMSPropOptimizer", "RMSProp over Keras layer weights: its "
+                           "accumulators (1.0 in TF1) cannot be set before the layers are built")
+                return []
+        if not variables:
+            return []
+        if not hasattr(self, "slot_name"):
+            self.slot_name = self.fresh("slot")
+        code = RMSPROP_START.format(optimizer=self.optimizer_objects[train.index], variables=variables, tf=self.tf,
+                                    slot=self.slot_name)
+        return list(cst.parse_module(code).body)
+
+    def reinitialise(self, line: cst.SimpleStatementLine, site: RunSite) -> cst.BaseStatement | cst.FlattenSentinel:
+        """A later `sess.run(tf.global_variables_initializer())`: each variable gets its initial value again.
+
+        TF1 reruns every initializer; the eager form assigns each variable's initial-value
+        expression again. Optimizer slots would restart too, so only optimizers without
+        state (plain gradient descent) are supported.
+        """
+        assignments: list[str] = []
+        for stmt in self.p.statements:
+            if stmt.index >= self.statement_index_of(site):
+                break
+            if stmt.role in ("layer", "schedule") or (stmt.role in ("train", "optimizer")
+                                                      and self.optimizer_state(stmt)):
+                self.block(site.call, "tf.global_variables_initializer",
+                           "re-initialising Keras layer weights, optimizer slots or a decay's step is not "
+                           "rewritten")
+                return line
+            if stmt.role == "variable":
+                new = self.variable(stmt)
+                value = new.body[0].value if isinstance(new, cst.SimpleStatementLine) else None
+                first = value.args[0].value if isinstance(value, cst.Call) and value.args else None
+                if first is None or (stmt.qualified == "tf.Variable" and value.args[0].keyword is not None
+                                     and value.args[0].keyword.value != "initial_value"):
+                    self.block(site.call, "tf.global_variables_initializer",
+                               f"the initial value of `{stmt.defines[0]}` could not be found")
+                    return line
+                assignments.append(f"{stmt.defines[0]}.assign({_code(first)})")
+        comment = "# TF1 initialises the variables again here: they restart from their initial values"
+        out: list[cst.BaseStatement] = [
+            cst.parse_statement(code + "\n") for code in assignments]
+        if not out:
+            return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
+        out[0] = out[0].with_changes(leading_lines=[*line.leading_lines, cst.EmptyLine(
+            indent=True, comment=cst.Comment(comment))])
+        return cst.FlattenSentinel(out)
+
+    def optimizer_state(self, stmt: Statement) -> bool:
+        """Whether the Keras optimizer behind an optimizer or train statement keeps slots."""
+        call = stmt.call if stmt.role == "optimizer" else stmt.extra.get("optimizer")
+        if not isinstance(call, cst.Call):
+            return False
+        return self.qualified(call.func) != "tf.train.GradientDescentOptimizer"
 
     def schedule(self, stmt: Statement) -> cst.BaseStatement:
         call = stmt.call
@@ -736,7 +894,25 @@ class _Emitter:
         body += functions
         if self.blockers:
             return None
-        return self.p.module.with_changes(body=body)
+        return self.p.module.with_changes(body=self.without_unused_slim(body))
+
+    def without_unused_slim(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """A slim import whose every use became a Keras layer goes (it does not import on TF2)."""
+        slim = {local for local, path in self.p.aliases.items() if path in ("tensorflow.contrib.slim", "tf_slim")}
+        if not slim:
+            return body
+        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
+                   and isinstance(s.body[0], (cst.Import, cst.ImportFrom))]
+        used = set().union(*(names_used(s) for s in body if s not in imports))
+        out = []
+        for stmt in body:
+            if stmt in imports and len(stmt.body) == 1 and not isinstance(stmt.body[0].names, cst.ImportStar):
+                bound = {(a.asname.name.value if a.asname else _code(a.name).split(".")[0])  # type: ignore[union-attr]
+                         for a in stmt.body[0].names}  # type: ignore[union-attr]
+                if bound <= slim and not bound & used:
+                    continue
+            out.append(stmt)
+        return out
 
     def runtime(self, stmt: Statement) -> list[cst.BaseStatement]:
         """Statements that run the graph: run sites become calls, sessions are unwrapped."""
@@ -839,6 +1015,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
             site = self._site(small.value)
             if site is not None and site.eager is not None:
                 return updated  # the call itself was rewritten (leave_Call)
+            if site is not None and not site.fetches and id(site.call) in self.e.p.reinitialisations:
+                return self.e.reinitialise(updated, site)
             if site is not None and not site.fetches:
                 return cst.RemovalSentinel.REMOVE  # initializer run
             if isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute) \
@@ -917,7 +1095,34 @@ class _RunSiteRewriter(cst.CSTTransformer):
             statements.append(line if statements else updated.with_changes(body=[read]))
         return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
 
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        """A helper that took the session to run the graph no longer needs it."""
+        position = self.e.p.session_helpers.get(original.name.value)
+        if position is None:
+            return updated
+        params = list(updated.params.params)
+        del params[position]
+        if params:
+            params[-1] = params[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(params=updated.params.with_changes(params=params))
+
+    def without_session_argument(self, call: cst.Call) -> cst.Call | None:
+        """`evaluate(sess, xs)` -> `evaluate(xs)` for a helper that took the session."""
+        position = self.e.p.session_helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
+        if position is None or len(call.args) <= position or call.args[position].keyword is not None:
+            return None
+        if dotted(call.args[position].value) not in self.e.p.session_names:
+            return None
+        args = list(call.args)
+        del args[position]
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return call.with_changes(args=args)
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        helper_call = self.without_session_argument(updated)
+        if helper_call is not None:
+            return helper_call
         site = self._site(original)
         if site is not None and site.eager is not None:
             self.e.rewritten.append((site.line, "Session.run"))
@@ -988,6 +1193,22 @@ def _wrap(line: str, operator: str) -> str:
     out.append(current)
     joined = ("\n" + indent + operator.strip() + " ").join(out)
     return f"{head} = ({joined})"
+
+
+def _wrap_call(line: str) -> str:
+    """Break a long `name = f(a=1, b=2, ...)` line after commas, aligned with the opening parenthesis."""
+    if len(line) <= MAX_LINE or not line.endswith(")") or "(" not in line or '"' in line or "'" in line:
+        return line
+    indent = " " * (line.index("(") + 1)
+    out, current = [], ""
+    for part in line.split(", "):
+        if current and len(current) + len(part) + 2 > MAX_LINE:
+            out.append(current + ",")
+            current = indent + part
+        else:
+            current = f"{current}, {part}" if current else part
+    out.append(current)
+    return "\n".join(out)
 
 
 def _collapse_blank(lines: list[cst.EmptyLine]) -> list[cst.EmptyLine]:
