@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from tf2port.fix.graph_to_eager import _Emitter
 
 LAYER_NAMES = {"LSTMCell": "lstm", "GRUCell": "gru", "SimpleRNNCell": "rnn"}
+MAX_LINE = 100
+GRU_COMMENT = "# as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1"
 
 
 def _cell_options(spec: CellSpec, tf: str) -> list[str]:
@@ -41,8 +43,9 @@ def _cell(spec: CellSpec, tf: str) -> str:
     return f"{tf}.keras.layers.{spec.keras_cell}({', '.join([spec.units, *_cell_options(spec, tf)])})"
 
 
-def constructor(rnn: RnnCall, tf: str) -> str:
-    """The module-level layer: `tf.keras.layers.LSTM(8, return_sequences=True, ...)`."""
+def constructor(rnn: RnnCall, tf: str, target: str) -> str:
+    """The module-level layer: `tf.keras.layers.LSTM(8, return_sequences=True, ...)`, one argument
+    a line when it would not fit (`target = ` is the start of its line)."""
     flags = ["return_sequences=True"] + (["return_state=True"] if rnn.state else [])
     cell = rnn.cell
     if isinstance(cell, StackSpec):
@@ -50,9 +53,16 @@ def constructor(rnn: RnnCall, tf: str) -> str:
             cells = f"[{_cell(cell.cells[0], tf)} {cell.comprehension}]"
         else:
             cells = "[" + ", ".join(_cell(c, tf) for c in cell.cells) + "]"
-        return f"{tf}.keras.layers.RNN({', '.join([cells, *flags])})"
-    layer = cell.keras_cell[:-len("Cell")]
-    return f"{tf}.keras.layers.{layer}({', '.join([cell.units, *_cell_options(cell, tf), *flags])})"
+        head, args = f"{tf}.keras.layers.RNN", [cells, *flags]
+    else:
+        head, args = f"{tf}.keras.layers.{cell.keras_cell[:-len('Cell')]}", [cell.units, *_cell_options(cell, tf),
+                                                                            *flags]
+    one_line = f"{head}({', '.join(args)})"
+    gru = isinstance(cell, CellSpec) and cell.keras_cell == "GRUCell"
+    if len(target) + 3 + len(one_line) <= MAX_LINE and not gru:
+        return one_line
+    lines = [f"    {GRU_COMMENT}\n" if gru and arg.startswith("reset_after") else "" for arg in args]
+    return f"{head}(\n" + "".join(f"{comment}    {arg},\n" for comment, arg in zip(lines, args)) + ")"
 
 
 def prepare(emitter: _Emitter, stmt: Statement) -> None:
@@ -63,9 +73,9 @@ def prepare(emitter: _Emitter, stmt: Statement) -> None:
     if isinstance(cell, StackSpec):
         base = "stacked_" + LAYER_NAMES[cell.cells[0].keras_cell] if len({c.keras_cell for c in cell.cells}) == 1 \
             else "stacked_rnn"
-    emitter.layer_objects[stmt.index] = emitter.fresh(base)
+    layer = emitter.layer_objects[stmt.index] = emitter.fresh(base)
     inputs = cst.Module(body=[]).code_for_node(rnn.inputs)
-    emitter.layer_specs[stmt.index] = (constructor(rnn, emitter.tf), "{inputs}", inputs)
+    emitter.layer_specs[stmt.index] = (constructor(rnn, emitter.tf, layer), "{inputs}", inputs)
     if rnn.state and isinstance(cell, CellSpec) and "LSTM" in cell.kind:
         emitter.rnn_states[rnn.state] = {part: emitter.fresh(f"{rnn.state}_{part}") for part in rnn.state_parts}
 
@@ -83,7 +93,7 @@ def call_statement(emitter: _Emitter, stmt: Statement) -> cst.BaseStatement:
         targets.append(rnn.state)
     node = cst.parse_statement(f"{', '.join(targets)} = {layer}({inputs})\n")
     leading = [line for line in getattr(stmt.node, "leading_lines", []) if line.comment]
-    return node.with_changes(leading_lines=leading)
+    return node.with_changes(leading_lines=leading, trailing_whitespace=stmt.node.trailing_whitespace)
 
 
 class StateReads(cst.CSTTransformer):
