@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tf2port.analysis.names import qualify
+from tf2port.analysis.rnn import RnnReader
 
 PLACEHOLDERS = frozenset({"tf.placeholder", "tf.placeholder_with_default"})
 SESSIONS = frozenset({"tf.Session", "tf.InteractiveSession"})
@@ -57,9 +58,14 @@ UNSUPPORTED = {
     "tf.Graph": "direct use of graph objects has no eager counterpart",
     "tf.cond": "tf.cond on graph values is not rewritten yet",
     "tf.while_loop": "tf.while_loop on graph values is not rewritten yet",
-    "tf.nn.dynamic_rnn": "RNN cells with dynamic_rnn are not rewritten yet (Keras RNN weights differ in layout)",
-    "tf.nn.rnn_cell": "RNN cells are not rewritten yet (Keras RNN weights differ in layout)",
-    "tf.contrib.rnn": "RNN cells are not rewritten yet (Keras RNN weights differ in layout)",
+    # RNN cells assigned to a name and run by dynamic_rnn are rewritten (tf2port.analysis.rnn); other uses are not
+    "tf.nn.static_rnn": "static_rnn (a list of time steps) is not rewritten; dynamic_rnn is",
+    "tf.nn.bidirectional_dynamic_rnn": "bidirectional RNNs are not rewritten yet",
+    "tf.nn.dynamic_rnn": "dynamic_rnn is rewritten only as `outputs, state = tf.nn.dynamic_rnn(cell, inputs, ...)`",
+    "tf.nn.rnn_cell": "this use of an RNN cell is not rewritten (cells are, when assigned to a name or passed "
+                      "to dynamic_rnn)",
+    "tf.contrib.rnn": "this use of an RNN cell is not rewritten (cells are, when assigned to a name or passed "
+                      "to dynamic_rnn)",
     "tf.variable_scope": "variable scopes are not rewritten yet",
     "tf.get_collection": "graph collections are not rewritten yet",
 }
@@ -267,6 +273,7 @@ class _Analyser:
         self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
         self.reinitialisations: set[int] = set()
         self.session_helpers: dict[str, int] = {}  # helper function -> position of its session parameter
+        self.rnn = RnnReader(self)  # cells and dynamic_rnn
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         name = dotted(node)
@@ -346,6 +353,8 @@ class _Analyser:
                 # batch-norm updates: Keras layers apply them when called with training=True
                 self.update_ops.add(small.targets[0].target.value)
                 self.statements.append(Statement(index, stmt, "drop", defines=(small.targets[0].target.value,)))
+                return
+            if self.rnn.statement(index, stmt, small):
                 return
             if self.check_unsupported(stmt):
                 self.statements.append(Statement(index, stmt, "host"))

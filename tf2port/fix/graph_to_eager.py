@@ -22,6 +22,7 @@ import libcst as cst
 from tf2port.analysis.graph import (GraphProgram, RunSite, Statement, analyse_graph, dotted, keyword,
                                     names_used)
 from tf2port.analysis.names import analyse
+from tf2port.fix import rnn
 
 # TF1 optimizer -> (Keras class, v1 positional params, {v1 param: keras param}, TF1 defaults Keras lacks)
 OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str]]] = {
@@ -189,6 +190,7 @@ class _Emitter:
         self.global_steps: dict[int, str] = {}  # train statement index -> global_step variable
         self.rewritten: list[tuple[int, str]] = []
         self.taken_functions: set[str] = set()
+        self.rnn_states: dict[str, dict[str, str]] = {}  # LSTM state name -> {"h": name, "c": name}
 
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.p.positions.get(node)
@@ -645,7 +647,9 @@ class _Emitter:
         node = stmt.node
         if isinstance(node, cst.SimpleStatementLine):  # blank lines do not travel into functions
             node = node.with_changes(leading_lines=[line for line in node.leading_lines if line.comment])
-        if stmt.role == "layer":
+        if "rnn" in stmt.extra:  # tf.nn.dynamic_rnn
+            node = rnn.call_statement(self, stmt)
+        elif stmt.role == "layer":
             layer = self.layer_objects.get(stmt.index)
             spec = self.layer_specs.get(stmt.index)
             if layer is None or spec is None:
@@ -654,6 +658,8 @@ class _Emitter:
             node = _stmt(f"{stmt.defines[0]} = {layer}({call_code})\n").with_changes(
                 leading_lines=[line for line in _leading(stmt.node) if line.comment])
         node = node.visit(_OpRewriter(self, rename))
+        if self.rnn_states:
+            node = node.visit(rnn.StateReads(self.rnn_states))
         code = _code(node)
         return code.rstrip("\n")
 
@@ -661,7 +667,9 @@ class _Emitter:
     def prepare_objects(self) -> None:
         self.layer_specs: dict[int, tuple[str, str, str]] = {}
         for stmt in self.p.statements:
-            if stmt.role == "layer":
+            if "rnn" in stmt.extra:  # tf.nn.dynamic_rnn
+                rnn.prepare(self, stmt)
+            elif stmt.role == "layer":
                 spec = self.keras_layer(stmt)
                 if spec is None:
                     continue

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from tf2port.verify.compare import compare, loss_like
+from tf2port.verify.rnn_weights import UNMAPPED_NOTE
 from tf2port.verify.sandbox import RunResult, run_side
 from tf2port.verify.trace import TRACE_JSON, Trace
 from tf2port.verify.verdict import Divergence, Verdict
@@ -122,6 +123,9 @@ def conclude(orig: Trace, conv: Trace, *, original: str, converted: str, rtol: f
                        device=str(conv.meta.get("device", "")), rtol=rtol, atol=atol,
                        seconds=seconds)
 
+    unmapped = [n for n in notes if n.startswith(UNMAPPED_NOTE)]
+    if unmapped:
+        return verdict("not-comparable", unmapped[0], divergence)
     if divergence is not None and unaligned:
         return verdict("not-comparable", "the original draws random numbers verify cannot "
                        f"align ({len(unaligned)} op(s)); first difference: {divergence.message}",

@@ -95,3 +95,96 @@ def to_tf1(layout: Layout, kernel: np.ndarray, recurrent: np.ndarray, bias: np.n
     for pair_kernel, pair_bias in zip(kernels, biases):
         out += [pair_kernel, pair_bias]
     return out
+
+
+UNMAPPED_NOTE = "RNN weights could not be mapped"
+KERNEL_NOTE = ("RNN kernels: the converted Keras cells draw their own initial kernels (input kernel and "
+               "recurrent kernel apart) where TF1 draws one kernel over [inputs, state]; verify substituted "
+               "the original's values and compares only the biases' initial values")
+KERAS_WEIGHTS = ("kernel", "recurrent_kernel", "bias")
+
+
+@dataclass
+class CellGroup:
+    """One Keras cell matched to TF1 variables: the original indices and the converted variables."""
+
+    layout: Layout
+    indices: tuple[int, ...]  # original init indices, TF1 creation order
+    units: int
+    offset: float
+    substitutes: dict[str, np.ndarray]  # Keras weight name -> value in Keras layout
+    variables: dict[str, object]
+    own: dict[str, np.ndarray]
+
+
+def match_cell(layout: Layout, init: list[tuple[dict, np.ndarray]], used: list[bool], inputs: int, units: int
+               ) -> tuple[int, ...] | None:
+    """The first run of unused original variables, consecutive in creation order, shaped like this cell's."""
+    shapes = tf1_shapes(layout, inputs, units)
+    for start in range(len(init) - len(shapes) + 1):
+        window = range(start, start + len(shapes))
+        if all(not used[i] and init[i][0]["shape"] == shape for i, shape in zip(window, shapes)):
+            return tuple(window)
+    return None
+
+
+class CellBuilds:
+    """Converted-side bookkeeping: substitute mapped values while a Keras RNN cell builds its weights.
+
+    The runtime wraps each Keras cell's ``build``; inside it, the variable creator asks
+    :meth:`substitute` for ``kernel``/``recurrent_kernel``/``bias``. Final and own initial
+    values are given back in the original's layout and indices.
+    """
+
+    def __init__(self, init: list[tuple[dict, np.ndarray]], used: list[bool]) -> None:
+        self.init = init
+        self.used = used
+        self.current: CellGroup | None = None
+        self.groups: list[CellGroup] = []
+        self.problems: list[str] = []
+
+    def start(self, kind: str, cell: object, input_shape: object) -> None:
+        layout = LAYOUTS[kind]
+        units = int(getattr(cell, "units"))
+        inputs = int(list(input_shape)[-1])  # type: ignore[call-overload]
+        if kind == "GRUCell" and getattr(cell, "reset_after", False):
+            self.problems.append(f"{UNMAPPED_NOTE}: a Keras GRU with reset_after=True computes another function "
+                                 "than TF1's GRUCell (use reset_after=False)")
+            self.current = None
+            return
+        offset = 1.0 if layout.forget_block is not None and getattr(cell, "unit_forget_bias", False) else 0.0
+        indices = match_cell(layout, self.init, self.used, inputs, units)
+        if indices is None:
+            self.problems.append(f"{UNMAPPED_NOTE}: no original {'/'.join(layout.tf1_cells)} variables shaped "
+                                 f"{tf1_shapes(layout, inputs, units)} for the converted {kind}({units}) "
+                                 f"on {inputs} inputs")
+            self.current = None
+            return
+        for i in indices:
+            self.used[i] = True
+        values = to_keras(layout, [self.init[i][1] for i in indices], inputs, units, offset)
+        self.current = CellGroup(layout, indices, units, offset, dict(zip(KERAS_WEIGHTS, values)), {}, {})
+
+    def substitute(self, name: str, own: np.ndarray | None) -> np.ndarray | None:
+        """The value the converted weight starts from (None: not a weight of a matched cell)."""
+        group = self.current
+        if group is None or name not in group.substitutes:
+            return None
+        if own is not None:
+            group.own[name] = own
+        return group.substitutes[name]
+
+    def created(self, name: str, variable: object) -> None:
+        if self.current is not None and name in self.current.substitutes:
+            self.current.variables[name] = variable
+
+    def finish_build(self) -> None:
+        if self.current is not None:
+            self.groups.append(self.current)
+        self.current = None
+
+    def in_tf1_layout(self, group: CellGroup, values: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
+        """Keras-layout values of a group -> {original index: value}."""
+        back = to_tf1(group.layout, values["kernel"], values["recurrent_kernel"], values["bias"], group.units,
+                      group.offset)
+        return dict(zip(group.indices, back))

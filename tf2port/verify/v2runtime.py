@@ -17,6 +17,7 @@ import numpy as np
 
 from tf2port.verify import standins
 from tf2port.verify.aligned import MaskSource, make_dropout
+from tf2port.verify.rnn_weights import KERAS_WEIGHTS, KERNEL_NOTE, LAYOUTS, CellBuilds, is_tf1_cell_variable
 from tf2port.verify.trace import Recorder
 
 
@@ -36,6 +37,7 @@ class V2Runtime:
         self.matched: list[tuple[int, Any]] = []
         self.device = device
         self.masks = MaskSource()
+        self.cells = CellBuilds(init, self.used)
 
     def install(self) -> None:
         import tensorflow as tf
@@ -49,6 +51,7 @@ class V2Runtime:
         self._patch_schedules()
         self._patch_dropout()
         self._patch_data()
+        self._patch_rnn_cells()
         for name, module in standins.tutorials_modules().items():
             sys.modules.setdefault(name, module)
 
@@ -117,11 +120,51 @@ class V2Runtime:
     def _patch_data(self) -> None:
         standins.patch_mnist(("keras.datasets.mnist", "tensorflow.keras.datasets.mnist"), self.tf)
 
+    def _patch_rnn_cells(self) -> None:
+        """Keras RNN cells build their weights under a mapping from the original's TF1 cell variables."""
+        import keras
+
+        cells = self.cells
+        for kind in LAYOUTS:
+            cls = getattr(keras.layers, kind)
+            real_build = cls.build
+
+            def build(cell: Any, input_shape: Any, _real: Any = real_build, _kind: str = kind) -> Any:
+                cells.start(_kind, cell, input_shape)
+                try:
+                    return _real(cell, input_shape)
+                finally:
+                    cells.finish_build()
+
+            cls.build = build
+
+    def _rnn_weight(self, next_creator: Any, name: str, kwargs: dict[str, Any]) -> Any:
+        """A Keras RNN cell's kernel/recurrent_kernel/bias: starts from the mapped original value."""
+        tf = self.tf
+        init = kwargs.get("initial_value")
+        if callable(init):
+            init = init()
+            kwargs["initial_value"] = init
+        with tf.init_scope():
+            tensor = tf.convert_to_tensor(init, dtype=kwargs.get("dtype"))
+        try:
+            own = np.array(tensor.numpy())
+        except Exception:  # symbolic (created while a tf.function traces): cannot be checked
+            own = None
+        value = self.cells.substitute(name, own)
+        if value is not None:
+            kwargs["initial_value"] = value.astype(tensor.dtype.as_numpy_dtype)
+        var = next_creator(**kwargs)
+        self.cells.created(name, var)
+        return var
+
     def _creator(self, next_creator: Any, **kwargs: Any) -> Any:
         tf = self.tf
         trainable = kwargs.get("trainable")
         index = None
         name = str(kwargs.get("name") or "")
+        if self.cells.current is not None and name in KERAS_WEIGHTS:
+            return self._rnn_weight(next_creator, name, kwargs)
         if trainable is None or trainable:
             init = kwargs.get("initial_value")
             if callable(init):
@@ -132,7 +175,8 @@ class V2Runtime:
             shape = [int(d) if d is not None else -1 for d in value.shape]
             dtype = value.dtype.name
             for i, (spec, arr) in enumerate(self.init):
-                if not self.used[i] and spec["shape"] == shape and spec["dtype"] == dtype:
+                if not self.used[i] and spec["shape"] == shape and spec["dtype"] == dtype \
+                        and not is_tf1_cell_variable(spec["name"]):  # those go to Keras RNN cells
                     index = i
                     self.used[i] = True
                     try:
@@ -157,6 +201,7 @@ class V2Runtime:
                 self.rec.final[index] = var.numpy()
             except Exception:
                 continue
+        self._finish_rnn_cells()
         for i, used in enumerate(self.used):
             if not used:
                 spec = self.init[i][0]
@@ -164,6 +209,24 @@ class V2Runtime:
                               f"{spec['dtype']} was not matched by any converted variable")
         self.rec.meta["dropout_draws"] = self.masks.draws
         self.rec.meta.setdefault("device", self._default_device())
+
+    def _finish_rnn_cells(self) -> None:
+        """Final values (and the biases' own initial values) of Keras RNN cells, in the TF1 layout."""
+        cells = self.cells
+        for problem in cells.problems:
+            self.rec.note(problem)
+        for group in cells.groups:
+            try:
+                finals = {name: var.numpy() for name, var in group.variables.items()}  # type: ignore[attr-defined]
+                self.rec.final.update(cells.in_tf1_layout(group, finals))
+            except Exception:
+                continue
+            if len(group.own) == len(KERAS_WEIGHTS):
+                for index, value in cells.in_tf1_layout(group, group.own).items():
+                    if value.ndim == 1:  # deterministic biases are checked exactly; see KERNEL_NOTE
+                        self.rec.arrays[f"own_{index}"] = value
+        if cells.groups:
+            self.rec.note(KERNEL_NOTE)
 
     def _default_device(self) -> str:
         try:
