@@ -489,6 +489,8 @@ class _Emitter:
             if stmt.role == "variable" and stmt.defines[0] in used and not self.non_trainable(stmt):
                 names.append(stmt.defines[0])
             weighted = stmt.qualified[len(LAYER_PREFIX_TF):] not in WEIGHTLESS_LAYERS
+            if stmt.role == "layer_object" and stmt.defines[0] in used and stmt.defines[0] not in layers:
+                layers.append(stmt.defines[0])
             if stmt.role == "layer" and weighted and stmt in body and stmt.index in self.layer_objects:
                 obj = self.layer_objects[stmt.index]
                 if obj not in layers:
