@@ -317,7 +317,7 @@ class _Analyser:
                         if not isinstance(target, cst.Name):
                             self.block(small, "tf.get_variable", "a variable assigned to something else than a name")
                             return False
-                        attr = target.value if target.value not in taken else target.value + "_weight"
+                        attr = target.value if target.value not in taken else target.value + "_var"
                         taken.add(attr)
                         weights[target.value] = Weight(target.value, attr, small.value)
                         continue
@@ -371,7 +371,7 @@ class _Analyser:
                 self.block(call, LAYER_PREFIX + kind, f"a second layer named `{given}` without reuse=True")
                 return None
             return scopes[given]
-        attr = _fresh(re.sub(r"\W", "_", given), taken)
+        attr = _fresh_layer(re.sub(r"\W", "_", given), taken)
         scopes[given] = SubLayer(attr, "keras", kind, call, given)
         return scopes[given]
 
@@ -404,7 +404,7 @@ class _Analyser:
         if reuse:
             self.block(call, callee.name, "reuse=True of a scope that this function did not create")
             return None
-        attr = _fresh(re.sub(r"\W", "_", scope), taken)
+        attr = _fresh_layer(re.sub(r"\W", "_", scope), taken)
         scopes[scope] = SubLayer(attr, "library", callee.name, call, scope)
         return scopes[scope]
 
@@ -428,17 +428,36 @@ class _Analyser:
                 for pname, value in (bind_arguments(call, callee.params) or {}).items():
                     if pname in callee.config_params:
                         config |= sizing_names(value)
-        for stmt in fn.body:  # a parameter called as a function (`activation(h)`) is configuration
-            config |= {c.func.value for c in calls_in(stmt) if isinstance(c.func, cst.Name)}
+        tensors = self.tensor_reads(fn)
         special = {fn.training_param, fn.scope_param, fn.reuse_param}
+        first = next((n for n in fn.params if n not in special), None)
         for name in fn.params:
             if name in special:
                 continue
-            literal_default = name in fn.defaults and fn.defaults[name] != "None"
-            if name in config or literal_default:
-                fn.config_params.append(name)
-            else:
+            if name == first or (name in tensors and name not in config):
                 fn.tensor_params.append(name)
+            else:
+                fn.config_params.append(name)
+
+    def tensor_reads(self, fn: LibraryFunction) -> set[str]:
+        """Parameters used as tensors: fed to a sub-layer as its input, or asked for their shape."""
+        out: set[str] = set()
+        for layer_call_id, layer in fn.sublayers.items():
+            call = _find_call(fn.node, layer_call_id)
+            if call is None:
+                continue
+            if layer.kind == "keras":
+                inputs = next((a.value for i, a in enumerate(call.args) if (i == 0 and a.keyword is None)
+                               or (a.keyword and a.keyword.value == "inputs")), None)
+                out |= names_used(inputs) if inputs is not None else set()
+            else:
+                callee = self.functions[layer.target]
+                for pname, value in (bind_arguments(call, callee.params) or {}).items():
+                    if pname in callee.tensor_params:
+                        out |= names_used(value)
+        for stmt in fn.body:
+            out |= names_used(stmt) - sizing_names(stmt)
+        return out
 
     # the module ----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -556,6 +575,11 @@ def _fresh(base: str, taken: set[str]) -> str:
         n += 1
     taken.add(name)
     return name
+
+
+def _fresh_layer(base: str, taken: set[str]) -> str:
+    """A sub-layer attribute: its scope name, or `<name>_layer` where Keras owns the name (`output`)."""
+    return _fresh(base if base not in taken else f"{base}_layer", taken)
 
 
 def _find_call(node: cst.CSTNode, call_id: int) -> cst.Call | None:

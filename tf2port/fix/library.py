@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tf2port.analysis.graph import dotted, keyword
+from tf2port.analysis.graph import dotted, keyword, names_used
 from tf2port.analysis.library import (LibraryFunction, LibraryProgram, REGULARIZATION_KEYS,
                                       REGULARIZATION_READERS, TRAINABLE_READERS, Weight, analyse_library,
                                       bind_arguments, sizing_names)
@@ -179,14 +179,12 @@ class _Emitter:
             return f"{self.tf}.keras.layers.{keras}({', '.join(args)})"
         callee = self.p.functions[layer.target]
         bound = bind_arguments(call, callee.params) or {}
-        args = []
         for p in callee.config_params:
-            if p in bound:
-                if sizing_names(bound[p]) - allowed:
-                    self.block(call, callee.name, "a layer argument computed inside the function (it must be "
-                                                  "known when the layer is made)")
-                    return None
-                args.append(_code(bound[p]) if not args and p not in callee.defaults else f"{p}={_code(bound[p])}")
+            if p in bound and sizing_names(bound[p]) - allowed:
+                self.block(call, callee.name, "a layer argument computed inside the function (it must be "
+                                              "known when the layer is made)")
+                return None
+        args = _constructor_args(callee, bound)
         if layer.scope != callee.scope_name:
             args.append(f'name="{layer.scope}"')
         return f"{callee.class_name}({', '.join(args)})"
@@ -251,11 +249,13 @@ class _Emitter:
 
     def call_body(self, fn: LibraryFunction, names: dict[str, str]) -> list[str] | None:
         weight_calls = {id(w.call) for w in fn.weights}
+        build_only = self.build_only_locals(fn)
         out: list[str] = []
         transformer = _CallBody(self, fn, names)
         for stmt in fn.body:
             if isinstance(stmt, cst.SimpleStatementLine):
-                kept = [s for s in stmt.body if not (isinstance(s, cst.Assign) and id(s.value) in weight_calls)]
+                kept = [s for s in stmt.body if not (isinstance(s, cst.Assign) and (
+                    id(s.value) in weight_calls or _assigned(s) & build_only == _assigned(s) != set()))]
                 if not kept:
                     continue
                 stmt = stmt.with_changes(body=kept)
@@ -267,6 +267,24 @@ class _Emitter:
         if not out:
             out.append(f"{INDENT}return None")
         return out
+
+    def build_only_locals(self, fn: LibraryFunction) -> set[str]:
+        """Locals that only size weights (`depth = x.get_shape()[-1]`): they live in `build`, not `call`."""
+        weight_calls = {id(w.call) for w in fn.weights}
+        sizing: set[str] = set()
+        for weight in fn.weights:
+            for arg in weight.call.args:
+                sizing |= sizing_names(arg.value)
+        reads: set[str] = set()
+        for stmt in fn.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and id(small.value) in weight_calls:
+                        continue
+                    reads |= names_used(small.value if isinstance(small, cst.Assign) else small)
+            else:
+                reads |= names_used(stmt)
+        return {name for name in _local_assignments(fn.body) if name in sizing and name not in reads}
 
     # ---- the module -----------------------------------------------------------------------------
     def build(self) -> cst.Module | None:
@@ -297,10 +315,7 @@ class _Emitter:
     def creation(self, site) -> str:
         fn = self.p.functions[site.function]
         bound = bind_arguments(site.call, fn.params) or {}
-        args = []
-        for p in fn.config_params:
-            if p in bound:
-                args.append(_code(bound[p]) if not args and p not in fn.defaults else f"{p}={_code(bound[p])}")
+        args = _constructor_args(fn, bound)
         scope = self.p.objects[site.obj]
         if scope != fn.scope_name:
             args.append(f'name="{scope}"')
@@ -371,7 +386,7 @@ class _CallBody(cst.CSTTransformer):
         layer = self.fn.sublayers.get(id(original))
         if layer is not None:
             callee = self.e.p.functions.get(layer.target) if layer.kind == "library" else None
-            return self.e.layer_call(self.fn, original, self.names, f"self.{layer.attr}", callee,
+            return self.e.layer_call(self.fn, updated, self.names, f"self.{layer.attr}", callee,
                                      layer.target if layer.kind == "keras" else None)
         q = self.e.qualified(original.func)
         if q == "tf.add_to_collection" and len(original.args) == 2:
@@ -404,7 +419,7 @@ class _ModuleCalls(cst.CSTTransformer):
         site = self.e.p.call_sites.get(id(original))
         if site is not None:
             fn = self.e.p.functions[site.function]
-            return self.e.layer_call(None, original, {}, site.obj, fn, None)
+            return self.e.layer_call(None, updated, {}, site.obj, fn, None)
         q = self.e.qualified(original.func)
         objects = list(self.e.p.objects)
         if q in TRAINABLE_READERS or (q == "tf.get_collection" and original.args and self.e.qualified(
@@ -426,10 +441,27 @@ class _ModuleCalls(cst.CSTTransformer):
         return updated
 
 
+def _constructor_args(fn: LibraryFunction, bound: dict[str, cst.BaseExpression]) -> list[str]:
+    """Required configuration positionally while the order allows, the rest by keyword."""
+    args: list[str] = []
+    positional = True
+    for p in fn.config_params:
+        if p not in bound:
+            positional = False
+            continue
+        positional = positional and p not in fn.defaults
+        args.append(_code(bound[p]) if positional else f"{p}={_code(bound[p])}")
+    return args
+
+
 def _contains(node: cst.CSTNode, target: cst.CSTNode) -> bool:
     from tf2port.analysis.graph import calls_in
 
     return any(c is target for c in calls_in(node))
+
+
+def _assigned(small: cst.Assign) -> set[str]:
+    return {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
 
 
 def _local_assignments(body: list[cst.BaseStatement]) -> dict[str, cst.BaseExpression]:
