@@ -79,9 +79,6 @@ class LibraryFunction:
     sublayers: dict[int, SubLayer] = field(default_factory=dict)  # id(call) -> sub-layer
     is_model: bool = False
 
-    def tensor_position(self) -> list[str]:
-        return self.tensor_params
-
 
 @dataclass(frozen=True)
 class CallSite:
@@ -220,6 +217,9 @@ class _Analyser:
         scope_call = self.scope_call(scope_with) if scope_with is not None else None
         if scope_call is not None and scope_with is not None:
             if not self.scope(fn, scope_call):
+                return None
+            if not isinstance(scope_with.body, cst.IndentedBlock):
+                self.block(scope_with, "tf.variable_scope", "a variable_scope body on one line")
                 return None
             body = list(scope_with.body.body)
         else:
@@ -377,7 +377,8 @@ class _Analyser:
 
     def library_sublayer(self, fn: LibraryFunction, call: cst.Call, counters: dict[str, int],
                          scopes: dict[str, SubLayer], taken: set[str]) -> SubLayer | None:
-        callee = self.functions[call.func.value]  # type: ignore[union-attr]
+        assert isinstance(call.func, cst.Name)
+        callee = self.functions[call.func.value]
         bound = bind_arguments(call, callee.params)
         if bound is None:
             self.block(call, callee.name, "arguments of this call cannot be matched to the function's parameters")

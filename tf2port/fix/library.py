@@ -46,7 +46,10 @@ class LibraryRewrite:
     declined: list[LibraryDeclined] = field(default_factory=list)
 
 
-def _code(node: cst.CSTNode) -> str:
+def _code(node: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel) -> str:
+    """Source of a node (our transformers replace expressions, they never remove them)."""
+    if not isinstance(node, cst.CSTNode):
+        raise TypeError("an expression was removed by a rewrite")
     return cst.Module(body=[]).code_for_node(node)
 
 
@@ -245,7 +248,9 @@ class _Emitter:
         return [f"def build({params}):", *lines]
 
     def shape_code(self, node: cst.BaseExpression, shape_names: dict[str, str], mapping: dict[str, str]) -> str:
-        return _code(node.visit(_ShapeReads(shape_names)).visit(_Names(mapping)))
+        shaped = node.visit(_ShapeReads(shape_names))
+        assert isinstance(shaped, cst.CSTNode)
+        return _code(shaped.visit(_Names(mapping)))
 
     def call_body(self, fn: LibraryFunction, names: dict[str, str]) -> list[str] | None:
         weight_calls = {id(w.call) for w in fn.weights}
