@@ -408,3 +408,30 @@ def test_transformer_tf1_variable_names_are_the_keras_paths():
     keras = _last_json_line(KERAS_PATHS, folder / "expected.py")
     assert len(tf1) == 36
     assert keras == tf1
+
+
+def test_library_functions_are_kept_when_the_session_code_driving_them_is_declined():
+    """Keras layers cannot run under the graph-mode fallback, so the file keeps today's form."""
+    source = """
+    import tensorflow as tf
+
+
+    def tower(x):
+        with tf.variable_scope("tower"):
+            return tf.layers.dense(x, 4, name="embed")
+
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tower(x)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for i in range(2):
+            feed = {x: [[1.0, 2.0, 3.0]]}
+            print(sess.run(y, feed_dict=feed))
+    """
+    text = fix(source)
+    assert "class Tower" not in text and "def tower(x):" in text
+    assert "tf.compat.v1.disable_eager_execution()" in text
+    found = declined(source)
+    assert [(line, col) for line, col, _ in found] == [(15, 15)]
+    assert "the functions are kept" in found[0][2]

@@ -147,6 +147,11 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
 
         before = before or lint_text(text, path, active)  # what the structural rewrite will be credited with
         rewrite = graph_to_eager.rewrite(text)
+        if rewrite.text is None and text != original:
+            # Keras layers do not run under the graph-mode fallback: the whole file keeps today's form
+            text, structural = original, False
+            rewrite = graph_to_eager.rewrite(text)
+            declined += [_declined_diagnostic(d, path, "library rewrite") for d in _library_kept(rewrite.declined)]
         if rewrite.text is not None and rewrite.text != text:
             text, structural = rewrite.text, True
         declined += [_declined_diagnostic(d, path) for d in rewrite.declined]
@@ -178,7 +183,20 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
 
 def _library_candidate(text: str) -> bool:
     """Cheap gate for the library rewrite: graph code that creates variables inside a function."""
-    return "def " in text and ("get_variable" in text or "layers." in text or "variable_scope" in text)
+    return "def " in text and ("get_variable" in text or "tf.layers." in text or "variable_scope" in text)
+
+
+def _library_kept(graph_declined: list) -> list:
+    """Why converted library functions were put back: the session code that drives them was declined."""
+    from tf2port.fix.library import LibraryDeclined
+
+    session_blockers = [d for d in graph_declined if "library-style" not in d.reason]
+    first = session_blockers[0] if session_blockers else None
+    if first is None:
+        return []
+    return [LibraryDeclined(first.line, first.col, first.construct,
+                            "the module-level session code that calls the library functions is not rewritten, "
+                            "and Keras layers do not run in graph mode; the functions are kept")]
 
 
 def _module_level_session(tree: ast.Module, text: str) -> bool:
