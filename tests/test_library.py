@@ -435,3 +435,26 @@ def test_library_functions_are_kept_when_the_session_code_driving_them_is_declin
     found = declined(source)
     assert [(line, col) for line, col, _ in found] == [(15, 15)]
     assert "the functions are kept" in found[0][2]
+
+
+# --- pure-library functions against their classes: `tf2port verify --entry` (lands with the ckpt branch) ---
+ENTRIES = {
+    "transformer_encoder": ("encoder", "Encoder", ["token_ids=2,6:int32:50"], {"vocab_size": 50}),
+    "siamese_reuse": ("tower", "Tower", ["x=4,64"], {}),
+    "l2_regularization": ("classifier", "Classifier", ["x=4,64"], {}),
+}
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ENTRIES, ids=str)
+def test_library_function_and_its_class_verify_equivalent_with_entry(name):
+    """Same weights by name, forward pass (rtol 1e-6) and 3 SGD steps (atol 1e-5) on generated inputs."""
+    entry = pytest.importorskip("tf2port.verify.entry", reason="verify --entry is not merged yet")
+    from tf2port.verify.entry_spec import parse_input
+
+    function, klass, inputs, args = ENTRIES[name]
+    folder = ROOT / "fixtures" / "library" / name
+    verdict = entry.verify_entry(f"{folder / 'original.py'}:{function}", f"{folder / 'expected.py'}:{klass}",
+                                 inputs=[parse_input(text) for text in inputs], args=args, timeout=300)
+    assert verdict.status == "equivalent", verdict.to_json()
