@@ -265,6 +265,60 @@ def test_variable_collections_by_scope_name_the_object():
     assert fix(after) == dd(after)  # converted code is left alone
 
 
+def test_auto_reuse_shares_one_object_per_scope():
+    """tf.AUTO_REUSE (in the scope or passed as `reuse`): every call of the scope uses the same weights."""
+    before = """
+    import tensorflow as tf
+
+
+    def encode(x):
+        with tf.variable_scope("encoder", reuse=tf.AUTO_REUSE):
+            return tf.layers.dense(x, 4, activation=tf.nn.tanh)
+
+
+    def score(x, reuse=None):
+        with tf.variable_scope("scorer", reuse=reuse):
+            return tf.layers.dense(x, 1)
+
+
+    query = encode(tf.ones([2, 3]))
+    document = encode(tf.zeros([2, 3]))
+    first = score(query, reuse=tf.AUTO_REUSE)
+    second = score(document, reuse=tf.AUTO_REUSE)
+    """
+    after = """
+    import tensorflow as tf
+
+
+    class Encode(tf.keras.Model):
+        def __init__(self, name="encoder", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.dense = tf.keras.layers.Dense(4, activation=tf.nn.tanh, name="dense")
+
+        def call(self, x, training=False):
+            return self.dense(x)
+
+
+    class Score(tf.keras.Model):
+        def __init__(self, name="scorer", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.dense = tf.keras.layers.Dense(1, name="dense")
+
+        def call(self, x, training=False):
+            return self.dense(x)
+
+
+    encode = Encode()
+    query = encode(tf.ones([2, 3]))
+    document = encode(tf.zeros([2, 3]))
+    score = Score()
+    first = score(query)
+    second = score(document)
+    """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
 def test_a_module_without_variable_creating_functions_is_not_touched_by_the_library_rewrite():
     source = """
     import tensorflow as tf

@@ -72,6 +72,7 @@ class LibraryFunction:
     training_param: str | None = None
     scope_param: str | None = None
     reuse_param: str | None = None
+    auto_reuse: bool = False  # `variable_scope(..., reuse=tf.AUTO_REUSE)`: every call shares one object
     scope_name: str = ""
     body: list[cst.BaseStatement] = field(default_factory=list)
     docstring: cst.BaseStatement | None = None
@@ -277,6 +278,8 @@ class _Analyser:
         if reuse is not None:
             if isinstance(reuse, cst.Name) and reuse.value in fn.params:
                 fn.reuse_param = reuse.value
+            elif self.qualified(reuse) == "tf.AUTO_REUSE":
+                fn.auto_reuse = True
             elif not (isinstance(reuse, cst.Name) and reuse.value in ("None", "False")):
                 self.block(call, "tf.variable_scope", "a function whose own scope always reuses variables "
                                                       "(it shares weights created elsewhere)")
@@ -395,19 +398,27 @@ class _Analyser:
             n = counters.get("lib:" + scope, 0)
             counters["lib:" + scope] = n + 1
             scope = scope if n == 0 else f"{scope}_{n}"
-        reuse = callee.reuse_param is not None and callee.reuse_param in bound and cst.Module(
-            body=[]).code_for_node(bound[callee.reuse_param]) not in ("None", "False")
+        reuse = self.reuse_mode(callee, bound)
         if scope in scopes:
-            if not reuse:
+            if reuse == "no":
                 self.block(call, callee.name, f"scope `{scope}` entered twice without reuse=True")
                 return None
             return scopes[scope]
-        if reuse:
+        if reuse == "yes":
             self.block(call, callee.name, "reuse=True of a scope that this function did not create")
             return None
         attr = _fresh_layer(re.sub(r"\W", "_", scope), taken)
         scopes[scope] = SubLayer(attr, "library", callee.name, call, scope)
         return scopes[scope]
+
+    def reuse_mode(self, fn: LibraryFunction, bound: dict[str, cst.BaseExpression]) -> str:
+        """"no" (create), "yes" (share what exists) or "auto" (tf.AUTO_REUSE: share or create)."""
+        if fn.auto_reuse:
+            return "auto"
+        value = bound.get(fn.reuse_param) if fn.reuse_param is not None else None
+        if value is None or (isinstance(value, cst.Name) and value.value in ("None", "False")):
+            return "no"
+        return "auto" if self.qualified(value) == "tf.AUTO_REUSE" else "yes"
 
     def classify(self, fn: LibraryFunction) -> None:
         """Configuration parameters size things (shapes, layer arguments); the others are tensors."""
@@ -509,20 +520,19 @@ class _Analyser:
                                                   "layer name")
                         return
                     scope = literal
-                reuse = fn.reuse_param is not None and fn.reuse_param in bound and cst.Module(
-                    body=[]).code_for_node(bound[fn.reuse_param]) not in ("None", "False")
+                reuse = self.reuse_mode(fn, bound)
                 per_function.setdefault(fn.name, set()).add(scope)
                 sites.append((call, fn, scope, reuse))
         created: dict[tuple[str, str], str] = {}
         for call, fn, scope, reuse in sites:
             key = (fn.name, scope)
             if key in created:
-                if not reuse:
+                if reuse == "no":
                     self.block(call, fn.name, f"scope `{scope}` entered twice without reuse=True")
                     return
                 self.call_sites[id(call)] = CallSite(call, fn.name, created[key], False)
                 continue
-            if reuse:
+            if reuse == "yes":
                 self.block(call, fn.name, "reuse=True before the scope's variables were created")
                 return
             base = fn.name if len(per_function[fn.name]) == 1 else re.sub(r"\W", "_", scope)
