@@ -102,9 +102,8 @@ class Statement:
     extra: dict = field(default_factory=dict)
 
 
-ROLES = ("host", "import", "placeholder", "variable", "layer", "optimizer", "train", "op",
-         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients",
-         "layer_object")
+ROLES = ("host", "import", "placeholder", "variable", "layer", "layer_object", "optimizer", "train", "op",
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients")
 
 
 @dataclass
@@ -545,6 +544,10 @@ class _Analyser:
             role = "layer"
         elif name in OPTIMIZERS and len(targets) == 1:
             role = "optimizer"
+        elif call is not None and isinstance(call.func, cst.Name) and call.func.value in self.keras_classes() \
+                and len(targets) == 1:
+            role = "layer_object"  # a Keras layer defined in this module (e.g. by the library rewrite)
+            extra["module_class"] = True
         elif name == "tf.train.exponential_decay" and len(targets) == 1:
             role = "schedule"
         elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "minimize":
@@ -588,6 +591,16 @@ class _Analyser:
         """`opt.<method>(...)` on a module-level TF1 optimizer object."""
         return call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == method \
             and self.defined.get(dotted(call.func.value) or "") == "optimizer"
+
+    def keras_classes(self) -> set[str]:
+        """Module-level classes deriving from a Keras Layer or Model: their objects hold weights."""
+        out = set()
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.ClassDef) and any(
+                    (self.qualified(base.value) or "").startswith(("tf.keras.layers.Layer", "tf.keras.Model"))
+                    or (isinstance(base.value, cst.Name) and base.value.value in out) for base in stmt.bases):
+                out.add(stmt.name.value)
+        return out
 
     def one_shot_dataset(self, call: cst.Call) -> cst.BaseExpression | None:
         """The dataset of `ds.make_one_shot_iterator()` or `tf.data.make_one_shot_iterator(ds)`."""

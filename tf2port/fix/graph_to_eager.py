@@ -621,16 +621,14 @@ class _Emitter:
             if stmt.role == "variable" and stmt.defines[0] in used and not self.non_trainable(stmt):
                 names.append(stmt.defines[0])
             weighted = stmt.qualified[len(LAYER_PREFIX_TF):] not in WEIGHTLESS_LAYERS
+            kind = stmt.qualified[len(LAYER_PREFIX_TF):]
+            if stmt.role == "layer_object" and stmt.defines[0] in used and stmt.defines[0] not in layers \
+                    and kind not in {LAYER_MAP[f][0] for f in WEIGHTLESS_LAYERS}:
+                layers.append(stmt.defines[0])
             if stmt.role == "layer" and weighted and stmt in body and stmt.index in self.layer_objects:
                 obj = self.layer_objects[stmt.index]
                 if obj not in layers:
                     layers.append(obj)
-        for stmt in self.p.statements:
-            kind = stmt.qualified[len(LAYER_PREFIX_TF):]
-            weightless = {LAYER_MAP[f][0] for f in WEIGHTLESS_LAYERS}
-            if stmt.role == "layer_object" and stmt.defines[0] in used and kind not in weightless \
-                    and stmt.defines[0] not in layers:
-                layers.append(stmt.defines[0])
         parts = []
         if names:
             parts.append("[" + ", ".join(names) + "]")
@@ -729,7 +727,7 @@ class _Emitter:
             # tf.layers lines stay as they were (existing goldens); contrib ones are wrapped at 100
             code = (code if stmt.qualified.startswith(LAYER_PREFIX_TF) else _wrap_call(code)) + "\n"
             return [_stmt(code).with_changes(leading_lines=stmt.node.leading_lines)]
-        if role == "layer_object":
+        if role == "layer_object" and not stmt.extra.get("module_class"):
             return self.layer_object(stmt)
         if role == "optimizer":
             assert stmt.call is not None

@@ -134,14 +134,27 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     declined: list[Diagnostic] = []
     before: list[Diagnostic] = []
     structural = False
+    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _library_candidate(text):
+        from tf2port.fix import library  # libcst: paid only when fixing
+
+        before = lint_text(text, path, active)
+        converted = library.rewrite(text)
+        if converted.text is not None:
+            text, structural, tree = converted.text, True, parse(converted.text, path)
+        declined += [_declined_diagnostic(d, path, "library rewrite") for d in converted.declined]
     if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
-        before = lint_text(text, path, active)  # what the structural rewrite will be credited with
+        before = before or lint_text(text, path, active)  # what the structural rewrite will be credited with
         rewrite = graph_to_eager.rewrite(text)
+        if rewrite.text is None and text != original:
+            # Keras layers do not run under the graph-mode fallback: the whole file keeps today's form
+            text, structural = original, False
+            rewrite = graph_to_eager.rewrite(text)
+            declined += [_declined_diagnostic(d, path, "library rewrite") for d in _library_kept(rewrite.declined)]
         if rewrite.text is not None and rewrite.text != text:
             text, structural = rewrite.text, True
-        declined = [_declined_diagnostic(d, path) for d in rewrite.declined]
+        declined += [_declined_diagnostic(d, path) for d in rewrite.declined]
     try:
         edits, applied_names, diagnostics, info, index = _one_round(text, path, active, allowed,
                                                                      True if structural else None)
@@ -158,7 +171,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         if again or _eager_switch(info, index, diagnostics, []):
             raise FixFailed("fix is not idempotent: a second run would change the output again; "
                             "file left unchanged")
-        if structural and _graph_rewrite(current) not in (None, current):
+        if structural and (_graph_rewrite(current) not in (None, current) or _library_rewrite(current) is not None):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
     remaining = _merge_declined(diagnostics, declined)
     applied = list(applied_names)
@@ -166,6 +179,24 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         renamed = {d.code for d in applied_names}
         applied += [d for d in _applied(before, remaining) if d.code not in renamed]
     return FixOutcome(current, tuple(applied), tuple(remaining))
+
+
+def _library_candidate(text: str) -> bool:
+    """Cheap gate for the library rewrite: graph code that creates variables inside a function."""
+    return "def " in text and ("get_variable" in text or "tf.layers." in text or "variable_scope" in text)
+
+
+def _library_kept(graph_declined: list) -> list:
+    """Why converted library functions were put back: the session code that drives them was declined."""
+    from tf2port.fix.library import LibraryDeclined
+
+    session_blockers = [d for d in graph_declined if "library-style" not in d.reason]
+    first = session_blockers[0] if session_blockers else None
+    if first is None:
+        return []
+    return [LibraryDeclined(first.line, first.col, first.construct,
+                            "the module-level session code that calls the library functions is not rewritten, "
+                            "and Keras layers do not run in graph mode; the functions are kept")]
 
 
 def _module_level_session(tree: ast.Module, text: str) -> bool:
@@ -194,19 +225,25 @@ def _applied(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnost
     return out
 
 
+def _library_rewrite(text: str) -> str | None:
+    from tf2port.fix import library
+
+    return library.rewrite(text).text if _library_candidate(text) else None
+
+
 def _graph_rewrite(text: str) -> str | None:
     from tf2port.fix import graph_to_eager
 
     return graph_to_eager.rewrite(text).text
 
 
-def _declined_diagnostic(declined, path: str) -> Diagnostic:
+def _declined_diagnostic(declined, path: str, rewrite: str = "graph-to-eager rewrite") -> Diagnostic:
     """A blocker of the structural rewrite, reported under the rule of the construct that blocked it."""
     from tf2port.rules import dispatch
 
     rule = dispatch().claim(declined.construct) if declined.construct.startswith("tf.") else None
     code, name = (rule.CODE, rule.NAME) if rule is not None else ("TF201", "session")
-    message = f"graph-to-eager rewrite declined: {declined.reason} (`{declined.construct}`)"
+    message = f"{rewrite} declined: {declined.reason} (`{declined.construct}`)"
     return Diagnostic(code, name, message, path, Span(declined.line, declined.col, declined.line, declined.col))
 
 
