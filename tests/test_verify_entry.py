@@ -9,8 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import run_cli
+from tf2port.verify.cli import verify_command
 from tf2port.verify.entry import verify_entry
 from tf2port.verify.entry_runner import match_weights
 from tf2port.verify.entry_spec import InputSpec, parse_arg, parse_input
@@ -205,6 +207,24 @@ def test_match_weights_by_name_then_order_and_shape_listing_the_rest():
 def test_match_weights_reports_a_shape_difference_under_the_same_name():
     _, _, problems = match_weights([("d/kernel", (4, 3))], [("d/kernel", (3, 4))])
     assert problems == ["d/kernel: shape [3, 4] in the class, [4, 3] in the original"]
+
+
+def test_entry_usage_errors_exit_2(tmp_path):
+    original, converted = write_pair(tmp_path, "dense", DENSE_TF1, DENSE_TF2)
+    entry = ["--entry", f"{original}:dense_block", f"{converted}:DenseBlock"]
+    no_input = CliRunner().invoke(verify_command, entry)
+    assert no_input.exit_code == 2
+    assert "--entry needs at least one --input" in no_input.output
+    with_paths = CliRunner().invoke(verify_command, [str(original), str(converted), *entry,
+                                                     "--input", "x=4,16"])
+    assert with_paths.exit_code == 2
+    assert "--entry takes the place of ORIGINAL and CONVERTED" in with_paths.output
+    bad_input = CliRunner().invoke(verify_command, [*entry, "--input", "x=4,y"])
+    assert bad_input.exit_code == 2
+    assert "dimensions must be integers" in bad_input.output
+    neither = CliRunner().invoke(verify_command, [])
+    assert neither.exit_code == 2
+    assert "give ORIGINAL and CONVERTED (or --entry)" in neither.output
 
 
 # ---- real runs ---------------------------------------------------------------------
