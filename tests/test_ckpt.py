@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FIXTURES, run_cli
+from conftest import FIXTURES, run_cli
 from tf2port.ckpt.convert import Source, lstm_kernel_split, plan, values_for
 from tf2port.ckpt.mapping import is_optimizer_state
 

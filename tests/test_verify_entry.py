@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import run_cli
+from conftest import run_cli
 from tf2port.verify.cli import verify_command
 from tf2port.verify.entry import verify_entry
 from tf2port.verify.entry_runner import match_weights
