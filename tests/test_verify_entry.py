@@ -169,6 +169,30 @@ class LinearWithoutBias(tf.keras.layers.Layer):
         return tf.matmul(x, self.w)
 """
 
+DROPOUT_TF1 = """
+import tensorflow as tf
+
+
+def dense_dropout(x, is_training, rate=0.5):
+    with tf.variable_scope("head"):
+        h = tf.layers.dense(x, 4, name="dense")
+        return tf.layers.dropout(h, rate=rate, training=is_training)
+"""
+
+DROPOUT_TF2 = """
+import tensorflow as tf
+
+
+class DenseDropout(tf.keras.layers.Layer):
+    def __init__(self, rate=0.5, name="head", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.dense = tf.keras.layers.Dense(4, name="dense")
+        self.dropout = tf.keras.layers.Dropout(rate)
+
+    def call(self, x, training=False):
+        return self.dropout(self.dense(x), training=training)
+"""
+
 
 def write_pair(folder: Path, stem: str, tf1: str, tf2: str) -> tuple[Path, Path]:
     original, converted = folder / f"{stem}.py", folder / f"{stem}_tf2.py"
@@ -295,3 +319,15 @@ def test_missing_bias_weight_is_not_comparable_and_named(tmp_path):
                            inputs=[parse_input("x=4,6")])
     assert verdict.status == "not-comparable"
     assert "original variable without a weight in the class: linear/b [3]" in verdict.reason
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_dropout_in_training_mode_is_not_comparable_rather_than_a_mismatch(tmp_path):
+    original, converted = write_pair(tmp_path, "drop", DROPOUT_TF1, DROPOUT_TF2)
+    verdict = verify_entry(f"{original}:dense_dropout", f"{converted}:DenseDropout",
+                           inputs=[parse_input("x=8,6")])
+    assert verdict.status == "not-comparable", verdict
+    assert verdict.reason.startswith("the original draws random numbers verify cannot align")
+    # the forward pass (dropout off) agreed; the first step with dropout on did not
+    assert verdict.divergence is not None and verdict.divergence.index == 1

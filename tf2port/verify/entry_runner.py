@@ -58,6 +58,28 @@ def _loss(tf: Any, outputs: Any, regularization: Any) -> Any:
     return total + regularization if regularization is not None else total
 
 
+def random_ops_feeding(tensors: list[Any]) -> list[str]:
+    """Stateful random ops the computation of ``tensors`` runs (initialisers excluded).
+
+    A walk up the op inputs stops at variables, so initialiser draws are not
+    reached; what remains (dropout, noise) draws differently on the two sides.
+    """
+    from tf2port.verify.v1runtime import RANDOM_OPS
+
+    seen: set[str] = set()
+    found: list[str] = []
+    stack = [t.op for t in tensors]
+    while stack:
+        op = stack.pop()
+        if op.name in seen:
+            continue
+        seen.add(op.name)
+        if op.type in RANDOM_OPS:
+            found.append(f"{op.type} {op.name}")
+        stack.extend(t.op for t in op.inputs)
+    return sorted(found)
+
+
 def run_v1(spec: dict[str, Any], script: Path, rec: Recorder) -> None:
     import tensorflow.compat.v1 as tf1
 
@@ -83,6 +105,9 @@ def run_v1(spec: dict[str, Any], script: Path, rec: Recorder) -> None:
         rec.note(f"training flag: {spec['target']}({flag}=False) for the forward pass, "
                  f"{flag}=True for the steps")
     graph, outputs, _ = build(False)
+    for op in random_ops_feeding(tf1.nest.flatten(outputs)):
+        rec.note(f"unaligned random op in the forward pass: {op} (verify --entry does not "
+                 "align random draws between the sides)")
     with graph.as_default(), tf1.Session(graph=graph) as sess:
         sess.run(tf1.global_variables_initializer())
         variables = tf1.global_variables()
@@ -93,6 +118,9 @@ def run_v1(spec: dict[str, Any], script: Path, rec: Recorder) -> None:
     by_name = {var.op.name: value for var, value in zip(variables, initial)}
 
     graph, outputs, loss = build(True)
+    for op in random_ops_feeding([loss]):
+        rec.note(f"unaligned random op in training mode: {op} (verify --entry does not align "
+                 "random draws between the sides)")
     with graph.as_default(), tf1.Session(graph=graph) as sess:
         train_vars = tf1.trainable_variables()
         with tf1.control_dependencies(tf1.get_collection(tf1.GraphKeys.UPDATE_OPS)):
