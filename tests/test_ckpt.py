@@ -186,3 +186,19 @@ def test_cli_module_does_not_import_tensorflow():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_usage_errors_exit_2_before_tensorflow_loads(tmp_path):
+    from click.testing import CliRunner
+
+    from tf2port.ckpt.cli import ckpt_group
+
+    bad_model = CliRunner().invoke(ckpt_group, ["convert", "old.ckpt", "--model", "tf2.py",
+                                                str(tmp_path / "new")])
+    assert bad_model.exit_code == 2
+    assert "expected FILE.py:name or module:name" in bad_model.output
+    bad_input = CliRunner().invoke(ckpt_group, ["convert", "old.ckpt", "--model", MODEL,
+                                                "--input", "x=1,8:complex64", str(tmp_path / "n")])
+    assert bad_input.exit_code == 2
+    assert "dtype must be one of" in bad_input.output
+    assert list(tmp_path.iterdir()) == []
