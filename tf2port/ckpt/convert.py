@@ -68,8 +68,10 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
     """Map checkpoint entries (name -> shape) to model weights (path, shape) in order.
 
     Rules, in order: an ``overrides`` entry (old name -> new path, or None to drop
-    it); the contract's identity (path == TF1 name); a ``mapping.TRANSFORMS``
-    pattern; optimizer state is skipped. Everything else is reported.
+    it); the contract's identity (path == TF1 name, same shape); a
+    ``mapping.TRANSFORMS`` pattern whose targets all exist; the same name with
+    another shape (a shape error); optimizer state is skipped. Everything else
+    is reported.
     """
     overrides = dict(overrides or {})
     shapes = {path: tuple(shape) for path, shape in weights}
@@ -98,7 +100,7 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
             else:
                 take(target, Source(name), shape)
             continue
-        if name in shapes:
+        if name in shapes and shapes[name] == shape:
             take(name, Source(name), shape)
             continue
         found = find_transform(name)
@@ -113,6 +115,9 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
                 got = values[index].shape if index < len(values) else shape
                 take(target, Source(name, transform.kind, index), got)
             continue
+        if name in shapes:  # same name, other shape
+            take(name, Source(name), shape)
+            continue
         if is_optimizer_state(name):
             skipped.append(name)
             continue
@@ -126,19 +131,17 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
 def values_for(plan_: Plan, read: Callable[[str], np.ndarray],
                shapes: Mapping[str, Shape]) -> dict[str, np.ndarray]:
     """The value of every planned weight, reading each checkpoint entry once."""
-    cache: dict[str, np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
     groups: dict[str, list[tuple[str, Source]]] = {}
     for path, source in plan_.assign.items():
         groups.setdefault(source.entry, []).append((path, source))
     for entry, targets in groups.items():
-        value = cache.setdefault(entry, read(entry))
+        value = read(entry)
         for path, source in targets:
             if not source.transform:
                 out[path] = value
                 continue
-            ordered = sorted((s.part, p) for p, s in
-                             ((p, s) for p, s in targets if s.transform == source.transform))
+            ordered = sorted((s.part, p) for p, s in targets if s.transform == source.transform)
             parts = TRANSFORM_FUNCTIONS[source.transform](value, [shapes[p] for _, p in ordered])
             out[path] = parts[source.part]
     return out

@@ -24,9 +24,16 @@ def overall_exit(verdicts: list[Verdict]) -> int:
 
 
 @click.command("verify", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("original", type=click.Path(exists=True, path_type=Path))
-@click.argument("converted", type=click.Path(exists=True, path_type=Path))
+@click.argument("original", type=click.Path(exists=True, path_type=Path), required=False)
+@click.argument("converted", type=click.Path(exists=True, path_type=Path), required=False)
 @click.argument("args", nargs=-1)
+@click.option("--entry", "entry", nargs=2, type=str, default=None,
+              metavar="ORIGINAL.py:function CONVERTED.py:Class",
+              help="Compare a TF1 model function with its Keras class (see docs/verify-entry.md).")
+@click.option("--input", "entry_inputs", multiple=True, metavar="NAME=D0,D1[:DTYPE[:HIGH]]",
+              help="With --entry: a generated input, in call order (repeatable).")
+@click.option("--arg", "entry_args", multiple=True, metavar="KEY=VALUE",
+              help="With --entry: a keyword for the function and the class (repeatable).")
 @click.option("--rtol", type=float, default=None, help="Relative tolerance (cpu 1e-6, gpu 1e-3).")
 @click.option("--atol", type=float, default=None, help="Absolute tolerance (cpu 1e-5, gpu 1e-4).")
 @click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
@@ -46,13 +53,27 @@ def overall_exit(verdicts: list[Verdict]) -> int:
 def verify_command(original: Path, converted: Path, args: tuple[str, ...], rtol: float | None,
                    atol: float | None, timeout: float, memory_mb: int, device: str, fmt: str,
                    output: Path | None, plot_path: Path | None, jobs: int,
-                   shard: str | None) -> None:
+                   shard: str | None, entry: tuple[str, str] | None = None,
+                   entry_inputs: tuple[str, ...] = (), entry_args: tuple[str, ...] = ()) -> None:
     """Run ORIGINAL under TF1 semantics and CONVERTED under TF2 and compare them.
 
     Both may be folders: every runnable script of ORIGINAL with a file at the
     same relative path under CONVERTED is verified. Arguments after `--` are
     passed to both programs.
+
+    With --entry ORIGINAL.py:function CONVERTED.py:Class (and no ORIGINAL /
+    CONVERTED), the model function and its Keras class are compared on
+    generated --input tensors: forward pass, then 3 SGD steps.
     """
+    if entry is not None:
+        if original is not None or converted is not None:
+            raise click.UsageError("--entry takes the place of ORIGINAL and CONVERTED")
+        verdicts = [_entry_verdict(entry, entry_inputs, entry_args, rtol=rtol, atol=atol,
+                                   timeout=timeout, memory_mb=memory_mb, device=device)]
+        _emit(verdicts, fmt, output, plot_path)
+        sys.exit(overall_exit(verdicts))
+    if original is None or converted is None:
+        raise click.UsageError("give ORIGINAL and CONVERTED (or --entry)")
     if original.is_dir() != converted.is_dir():
         raise click.UsageError("ORIGINAL and CONVERTED must both be files or both folders")
     try:
@@ -70,6 +91,28 @@ def verify_command(original: Path, converted: Path, args: tuple[str, ...], rtol:
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         verdicts = list(pool.map(one, pairs))
+    _emit(verdicts, fmt, output, plot_path)
+    if not pairs:
+        click.echo("no runnable script pairs found", err=True)
+    sys.exit(overall_exit(verdicts))
+
+
+def _entry_verdict(entry: tuple[str, str], inputs: tuple[str, ...], args: tuple[str, ...],
+                   **options: object) -> Verdict:
+    from tf2port.verify.entry import verify_entry
+    from tf2port.verify.entry_spec import parse_arg, parse_input
+
+    try:
+        specs = [parse_input(text) for text in inputs]
+        kwargs = dict(parse_arg(text) for text in args)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if not specs:
+        raise click.UsageError("--entry needs at least one --input name=d0,d1[:dtype]")
+    return verify_entry(entry[0], entry[1], inputs=specs, args=kwargs, **options)  # type: ignore[arg-type]
+
+
+def _emit(verdicts: list[Verdict], fmt: str, output: Path | None, plot_path: Path | None) -> None:
     report = {"text": render.text, "json": render.as_json, "junit": render.junit}[fmt](verdicts)
     if output is not None:
         output.write_text(report)
@@ -83,6 +126,3 @@ def verify_command(original: Path, converted: Path, args: tuple[str, ...], rtol:
         except ImportError:
             click.echo("--plot needs matplotlib (pip install tf2port[plot])", err=True)
             sys.exit(2)
-    if not pairs:
-        click.echo("no runnable script pairs found", err=True)
-    sys.exit(overall_exit(verdicts))

@@ -196,8 +196,13 @@ def _tail(text: str) -> str:
 
 
 def run_side(side: str, script: Path, out: Path, *, init: Path | None, device: str,
-             timeout: float, memory_mb: int, args: tuple[str, ...]) -> RunResult:
-    """Run ``tf2port.verify.runner`` for one side and wait for it, bounded."""
+             timeout: float, memory_mb: int, args: tuple[str, ...],
+             module: str = "tf2port.verify.runner", extra: tuple[str, ...] = ()) -> RunResult:
+    """Run ``module`` (default ``tf2port.verify.runner``) for one side, bounded.
+
+    ``extra`` options go before the program's ``args`` (``verify --entry`` passes
+    its spec file this way to ``tf2port.verify.entry_runner``).
+    """
     env = dict(os.environ)
     env["TF_CPP_MIN_LOG_LEVEL"] = env.get("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONHASHSEED"] = "0"
@@ -229,14 +234,14 @@ def run_side(side: str, script: Path, out: Path, *, init: Path | None, device: s
         env["TMPDIR"] = str(private_tmp)
         env["XDG_CACHE_HOME"] = str(cache)
         env["MPLCONFIGDIR"] = str(cache / "matplotlib")
-        cmd = [sys.executable, "-m", "tf2port.verify.runner", "--side", side,
+        cmd = [sys.executable, "-m", module, "--side", side,
                "--script", str(script.resolve()), "--out", str(out.resolve()),
                "--device", device, "--memory-mb", str(memory_mb)]
         if init is not None:
             cmd += ["--init", str(init.resolve())]
         for folder in (root, out.resolve(), system_tmp):
             cmd += ["--writable", str(folder)]
-        cmd += ["--", *args]
+        cmd += [*extra, "--", *args]
         copy_data_files(script.resolve(), workdir, skip=(root, out.resolve()))
         with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as std, _subreaper():
             start = time.monotonic()
