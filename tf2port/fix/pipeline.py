@@ -134,17 +134,29 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     declined: list[Diagnostic] = []
     before: list[Diagnostic] = []
     structural = False
-    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(tree, text):
+    reads_as_tf1: bool | None = None  # how the name pass reads what a structural rewrite left
+    if not safe_only and "estimator" in text and active("TF104", 1):
+        from tf2port.fix import estimator  # libcst: paid only when fixing an Estimator program
+
+        before = lint_text(text, path, active)
+        converted = estimator.rewrite(text)
+        if converted.text is not None:
+            # the model_fn became TF2 code written on purpose (tf.train.Checkpoint is the TF2 one);
+            # what is left around it is input code, read as TF2 names
+            text, structural, reads_as_tf1 = converted.text, True, False
+        declined = [_declined_diagnostic(d, path, "Estimator") for d in converted.declined]
+    if not structural and not safe_only and all(active(code, 1) for code in GRAPH_RULES) \
+            and _module_level_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         before = lint_text(text, path, active)  # what the structural rewrite will be credited with
         rewrite = graph_to_eager.rewrite(text)
         if rewrite.text is not None and rewrite.text != text:
-            text, structural = rewrite.text, True
-        declined = [_declined_diagnostic(d, path) for d in rewrite.declined]
+            text, structural, reads_as_tf1 = rewrite.text, True, True
+        declined += [_declined_diagnostic(d, path) for d in rewrite.declined]
     try:
         edits, applied_names, diagnostics, info, index = _one_round(text, path, active, allowed,
-                                                                     True if structural else None)
+                                                                     reads_as_tf1)
     except RecursionError as exc:
         raise FixFailed("code nested too deeply for tf2port to analyse; file left unchanged") from exc
     edits += _eager_switch(info, index, diagnostics, applied_names)
@@ -158,6 +170,8 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         if again or _eager_switch(info, index, diagnostics, []):
             raise FixFailed("fix is not idempotent: a second run would change the output again; "
                             "file left unchanged")
+        if structural and "estimator" in original and _estimator_rewrite(current) is not None:
+            raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
         if structural and _graph_rewrite(current) not in (None, current):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
     remaining = _merge_declined(diagnostics, declined)
@@ -194,19 +208,26 @@ def _applied(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnost
     return out
 
 
+def _estimator_rewrite(text: str) -> str | None:
+    from tf2port.fix import estimator
+
+    return estimator.rewrite(text).text
+
+
 def _graph_rewrite(text: str) -> str | None:
     from tf2port.fix import graph_to_eager
 
     return graph_to_eager.rewrite(text).text
 
 
-def _declined_diagnostic(declined, path: str) -> Diagnostic:
-    """A blocker of the structural rewrite, reported under the rule of the construct that blocked it."""
+def _declined_diagnostic(declined, path: str, rewrite: str = "graph-to-eager") -> Diagnostic:
+    """A blocker of a structural rewrite, reported under the rule of the construct that blocked it."""
     from tf2port.rules import dispatch
 
     rule = dispatch().claim(declined.construct) if declined.construct.startswith("tf.") else None
-    code, name = (rule.CODE, rule.NAME) if rule is not None else ("TF201", "session")
-    message = f"graph-to-eager rewrite declined: {declined.reason} (`{declined.construct}`)"
+    fallback = ("TF104", "removed-api") if rewrite == "Estimator" else ("TF201", "session")
+    code, name = (rule.CODE, rule.NAME) if rule is not None else fallback
+    message = f"{rewrite} rewrite declined: {declined.reason} (`{declined.construct}`)"
     return Diagnostic(code, name, message, path, Span(declined.line, declined.col, declined.line, declined.col))
 
 
