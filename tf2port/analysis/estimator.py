@@ -336,7 +336,8 @@ class _Analyser:
                     checker.block(node, f"{name}.{node.attr.value}", "this Estimator method is not rewritten "
                                                                      "(train, evaluate, predict are)")
                     return False
-                return True
+                node.value.visit(self)  # the attribute's own name is not a use of the variable
+                return False
 
         for stmt in self.module.body:
             if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) or isinstance(stmt, cst.ClassDef):

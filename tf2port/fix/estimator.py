@@ -22,8 +22,8 @@ import libcst as cst
 
 from tf2port.analysis.estimator import Branch, EstimatorProgram, Site, analyse_estimator, qualified_name
 from tf2port.analysis.graph import calls_in, dotted, keyword, names_used
-from tf2port.fix.graph_to_eager import (LAYER_MAP, LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _code, _Emitter,
-                                        _OpRewriter)
+from tf2port.fix.graph_to_eager import (LAYER_MAP, LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
+                                        _Emitter, _OpRewriter)
 
 # tf.metrics function -> (Keras metric class, the TF1 arguments passed to update_state, in order)
 METRIC_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -109,6 +109,31 @@ def _assigned(stmt: cst.SimpleStatementLine) -> tuple[str, cst.BaseExpression]:
     return assign.targets[0].target.value, assign.value
 
 
+def _fit(line: str) -> str:
+    """A statement line longer than MAX_LINE whose value is a call: arguments packed under its parenthesis."""
+    if len(line) <= MAX_LINE or "\n" in line:
+        return line
+    indent = line[:len(line) - len(line.lstrip())]
+    try:
+        small = cst.parse_statement(line.strip() + "\n").body[0]  # type: ignore[attr-defined]
+    except cst.ParserSyntaxError:
+        return line
+    call = getattr(small, "value", None)
+    if not isinstance(call, cst.Call) or not call.args:
+        return line
+    head = indent + line.strip()[:len(line.strip()) - len(_code(call))] + _code(call.func) + "("
+    args = [_arg(a) for a in call.args]
+    lines, current = [], head + args[0]
+    for arg in args[1:]:
+        if len(current) + len(arg) + 3 > MAX_LINE:
+            lines.append(current + ",")
+            current = " " * len(head) + arg
+        else:
+            current += ", " + arg
+    lines.append(current + ")")
+    return "\n".join(lines)
+
+
 def _camel(name: str) -> str:
     base = re.sub(r"_?fn$", "", name) or "model"
     camel = "".join(part[:1].upper() + part[1:] for part in base.split("_") if part)
@@ -188,8 +213,8 @@ class _Emitter:
         init_lines += [f"self.{layer.attribute} = {layer.constructor}" for layer in layers.values()]
         features = self.roles["features"]
         returns = ", ".join(outputs)
-        body = "\n".join(f"        {line}" for line in init_lines)
-        calls = "\n".join(f"        {line}" for line in call_lines)
+        body = "\n".join(_fit(f"        {line}") for line in init_lines)
+        calls = "\n".join(_fit(f"        {line}") for line in call_lines)
         return (f"class {class_name}({tf}.keras.Model):\n"
                 f'    """The network of `{self.p.model_fn.name.value}`: what it computes from the features in every '
                 f'mode."""\n\n'
@@ -363,7 +388,8 @@ class _Emitter:
             self.names["params"] = dotted(params_value) if isinstance(params_value, cst.Name) else self.fresh("params")
         else:
             self.names["params"] = "params"
-        model = p.estimator_name
+        # the estimator's variable names the model, unless it says "estimator"
+        model = p.estimator_name if "estimator" not in p.estimator_name.lower() else self.fresh("model")
         self.used.add(model)
         class_name = self.fresh(_camel(p.model_fn.name.value))
         names = {n: self.fresh(n) for n in ("optimizer", "global_step", "checkpoint", "checkpoint_manager",
@@ -404,7 +430,7 @@ class _Emitter:
         model_args = self.names["params"] if self.init_takes_params else ""
         pieces.append(f"{model} = {class_name}({model_args})")
         if train is not None:
-            pieces.append(f"{names['optimizer']} = {train[0]}")
+            pieces.append(_fit(f"{names['optimizer']} = {train[0]}"))
         pieces.append(f"{names['global_step']} = {tf}.Variable(0, dtype={tf}.int64, trainable=False, "
                       f"name=\"global_step\")")
         saved = [f"model={model}"] + ([f"optimizer={names['optimizer']}"] if train is not None else []) + [
@@ -425,7 +451,7 @@ class _Emitter:
             keras, loss, statements = train
             body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(statements, {loss})],
                                    model, True)
-            tape = "\n".join(f"        {line}" for line in body)
+            tape = "\n".join(_fit(f"        {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['train_step']}({features}, {labels}):\n"
                          f"    with {tf}.GradientTape() as tape:\n{tape}\n"
                          f"    gradients = tape.gradient({loss}, {model}.trainable_variables)\n"
@@ -434,10 +460,11 @@ class _Emitter:
                          f"    return {loss}\n")
             save = (f"\n    {names['checkpoint_manager']}.save(checkpoint_number={names['global_step']})"
                     if model_dir is not None else "")
+            then = ", then a checkpoint" if model_dir is not None else ""
             steps.append(
                 f"def {names['train']}(input_fn, steps=None, last_step=None):\n"
                 f'    """Estimator.train: a fresh input, `steps` more steps or up to global step `last_step` '
-                f'(fewer if\n    the input ends), then a checkpoint."""\n'
+                f'(fewer if\n    the input ends){then}."""\n'
                 f"    dataset = input_fn() if steps is None else input_fn().take(steps)\n"
                 f"    for {features}, {labels} in dataset:\n"
                 f"        if last_step is not None and {names['global_step']}.numpy() >= last_step:\n"
@@ -451,7 +478,7 @@ class _Emitter:
                                    model, False)
             body += [f"{m.variable}.update_state({', '.join(_code(a) for a in m.arguments)})" for m in metrics]
             body += [f"{names['loss_metric']}.update_state({loss})", f"return {loss}"]
-            lines = "\n".join(f"    {line}" for line in body)
+            lines = "\n".join(_fit(f"    {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['evaluate_step']}({features}, {labels}):\n{lines}\n")
             every = [m.variable for m in metrics] + [names["loss_metric"]]
             results = "".join(f"        {entry},\n" for entry in [
@@ -472,7 +499,7 @@ class _Emitter:
             body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(
                 statements, names_used(value))], model, False)
             body.append(f"return {_code(value)}")
-            lines = "\n".join(f"    {line}" for line in body)
+            lines = "\n".join(_fit(f"    {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['predict_step']}({features}):\n{lines}\n")
             steps.append(
                 f"def {names['predict']}(input_fn):\n"
@@ -596,7 +623,7 @@ class _Emitter:
                 last.insert(0, _code(given["max_steps"]))
             return self.train_call(input_fn, steps, last)
         if site.method == "evaluate" and "steps" in given:
-            return f"{self.names['evaluate']}({input_fn}, steps={_code(given['steps'])})"
+            return self.evaluate_call(input_fn, _code(given["steps"]))
         return f"{self.names[site.method]}({input_fn})"
 
     def spec(self, node: cst.BaseExpression, kind: str, where: cst.CSTNode) -> cst.Call | None:
@@ -626,7 +653,10 @@ class _Emitter:
             self.block(call, "tf.estimator.train_and_evaluate", "a spec without input_fn")
             return ["pass"]
         return [self.train_call(_code(train_fn), counts, last),
-                f"{self.names['evaluate']}({_code(eval_fn)}, steps={_code(steps) if steps is not None else '100'})"]
+                self.evaluate_call(_code(eval_fn), _code(steps) if steps is not None else "100")]
+
+    def evaluate_call(self, input_fn: str, steps: str) -> str:
+        return f"{self.names['evaluate']}({input_fn}" + (f", steps={steps})" if steps != "None" else ")")
 
 
 @dataclass(frozen=True)
