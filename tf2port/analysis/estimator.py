@@ -128,7 +128,7 @@ class _Analyser:
                 if estimator is not None:
                     self.block(stmt, "tf.estimator.Estimator", "a second Estimator in one module is not rewritten")
                 estimator = (stmt, assigned[0], assigned[1])
-        self.check_api(estimator is not None)
+        self.check_api()
         if estimator is None:
             return None
         stmt, name, call = estimator
@@ -147,7 +147,7 @@ class _Analyser:
                                 branches, stmt, name, call, tuple(sites), specs, tuple(spec_statements),
                                 tuple(self.blockers), self.positions)
 
-    def check_api(self, found: bool) -> None:
+    def check_api(self) -> None:
         """Every tf.estimator name used is one the rewrite maps; canned estimators and exports are not."""
         checker = self
 
@@ -167,8 +167,7 @@ class _Analyser:
                     return False
                 return True
 
-        if found:
-            self.module.visit(Visit())
+        self.module.visit(Visit())
 
     def model_fn(self, call: cst.Call) -> cst.FunctionDef | None:
         for arg in call.args:
@@ -350,6 +349,10 @@ def _calls(node: cst.CSTNode) -> list[cst.Call]:
     return calls_in(node)
 
 
-def analyse_estimator(module: cst.Module, aliases: dict[str, str]) -> EstimatorProgram | None:
-    """The Estimator program in ``module``, or None when it builds no ``tf.estimator.Estimator``."""
-    return _Analyser(module, aliases).run()
+def analyse_estimator(module: cst.Module, aliases: dict[str, str]
+                      ) -> tuple[EstimatorProgram | None, tuple[Blocker, ...]]:
+    """The Estimator program in ``module`` (None when it builds no ``tf.estimator.Estimator``) and
+    what blocks its rewrite (canned estimators are reported even without an Estimator)."""
+    analyser = _Analyser(module, aliases)
+    program = analyser.run()
+    return program, tuple(analyser.blockers)

@@ -323,6 +323,12 @@ class _Emitter:
                 self.block(spec, "eval_metric_ops", "EVAL: eval_metric_ops must be a dict literal")
                 return None
             for element in ops.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.value, cst.Name):
+                    # `accuracy = tf.metrics.accuracy(...)` earlier, `{"accuracy": accuracy}` in the spec
+                    bound = [s for s in statements if _assigned(s)[0] == element.value.value]
+                    if bound and isinstance(_assigned(bound[-1])[1], cst.Call):
+                        statements.remove(bound[-1])
+                        element = element.with_changes(value=_assigned(bound[-1])[1])
                 if not (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
                         and isinstance(element.value, cst.Call)):
                     self.block(ops, "eval_metric_ops", "EVAL: entries must be \"name\": tf.metrics.x(...)")
@@ -431,10 +437,11 @@ class _Emitter:
         pieces.append(f"{model} = {class_name}({model_args})")
         if train is not None:
             pieces.append(_fit(f"{names['optimizer']} = {train[0]}"))
-        pieces.append(f"{names['global_step']} = {tf}.Variable(0, dtype={tf}.int64, trainable=False, "
-                      f"name=\"global_step\")")
-        saved = [f"model={model}"] + ([f"optimizer={names['optimizer']}"] if train is not None else []) + [
-            f"global_step={names['global_step']}"]
+        if train is not None or evaluate is not None:  # predicting alone never reads the global step
+            pieces.append(f"{names['global_step']} = {tf}.Variable(0, dtype={tf}.int64, trainable=False, "
+                          f"name=\"global_step\")")
+        saved = [f"model={model}"] + ([f"optimizer={names['optimizer']}"] if train is not None else []) + (
+            [f"global_step={names['global_step']}"] if train is not None or evaluate is not None else [])
         if model_dir is not None:
             pieces.append(f"{names['checkpoint']} = {tf}.train.Checkpoint({', '.join(saved)})")
             pieces.append(f"{names['checkpoint_manager']} = {tf}.train.CheckpointManager("
@@ -689,11 +696,9 @@ def rewrite(text: str) -> EstimatorRewrite:
         aliases = _aliases(text)
     except (cst.ParserSyntaxError, SyntaxError, RecursionError):
         return EstimatorRewrite(None)
-    program = analyse_estimator(module, aliases)
-    if program is None:
-        return EstimatorRewrite(None)
-    if program.blockers:
-        return EstimatorRewrite(None, [Declined(b.line, b.col, b.construct, b.reason) for b in program.blockers])
+    program, blockers = analyse_estimator(module, aliases)
+    if blockers or program is None:
+        return EstimatorRewrite(None, [Declined(b.line, b.col, b.construct, b.reason) for b in blockers])
     emitter = _Emitter(program)
     try:
         new = emitter.build()
