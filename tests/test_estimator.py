@@ -59,7 +59,8 @@ def declined(source: str) -> list[tuple[str, int, int, str]]:
 
 # --- goldens ---------------------------------------------------------------------------------------
 def test_there_are_estimator_goldens():
-    assert [p.name for p in FIXTURES] == ["estimator_classifier", "estimator_train_and_evaluate"]
+    assert [p.name for p in FIXTURES] == ["estimator_classifier", "estimator_numpy_input",
+                                          "estimator_train_and_evaluate"]
 
 
 @pytest.mark.parametrize("folder", FIXTURES, ids=lambda p: p.name)
@@ -392,6 +393,30 @@ def test_train_and_evaluate_with_stop_at_step_hook_becomes_train_then_evaluate()
     assert fix(TRAIN_AND_EVALUATE) == dd(TRAIN_AND_EVALUATE_CONVERTED)
 
 
+def test_numpy_input_fn_becomes_a_tf_data_pipeline():
+    # a module-level input_fn becomes a def, one written in place a lambda; rows in order, epochs
+    # back to back, batches across epoch ends (batch_size defaults to 128)
+    before = """
+        import tensorflow as tf
+        train_input_fn = tf.estimator.inputs.numpy_input_fn({"x": xs}, ys, batch_size=8, num_epochs=3, shuffle=False)
+        est = tf.estimator.Estimator(model_fn)
+        est.train(train_input_fn)
+        est.train(tf.estimator.inputs.numpy_input_fn({"x": xs}, ys, num_epochs=None, shuffle=False), steps=4)
+        """
+    out = fix(MODEL_FN + textwrap.dedent(before).split("\n", 2)[2])
+    assert dd("""
+        def train_input_fn():
+            return tf.data.Dataset.from_tensor_slices(({"x": xs}, ys)).repeat(3).batch(8)
+
+
+        est = Model()
+        """) in out
+    assert out.endswith(dd("""
+        train(train_input_fn)
+        train(lambda: tf.data.Dataset.from_tensor_slices(({"x": xs}, ys)).repeat().batch(128), steps=4)
+        """))
+
+
 @pytest.mark.parametrize("converted", [TRAIN_ONLY_CONVERTED, PREDICT_ONLY_CONVERTED, EVALUATE_ONLY_CONVERTED,
                                        TRAIN_AND_EVALUATE_CONVERTED], ids=["train", "predict", "evaluate", "tae"])
 def test_converted_program_is_left_alone(converted):
@@ -471,6 +496,14 @@ def test_unmapped_metric_is_declined():
                                                   "(`tf.metrics.auc`)")]
 
 
+def test_shuffling_numpy_input_fn_is_declined():
+    source = MODEL_FN + ('est = tf.estimator.Estimator(model_fn)\n'
+                         'est.train(tf.estimator.inputs.numpy_input_fn({"x": X}, Y, shuffle=True), steps=1)\n')
+    assert declined(source) == [("TF104", 16, 11, "Estimator rewrite declined: shuffle=True draws from a TF1 "
+                                                  "shuffling queue that cannot be reproduced; only shuffle=False is "
+                                                  "rewritten (`tf.estimator.inputs.numpy_input_fn`)")]
+
+
 def test_network_reading_labels_is_declined():
     source = MODEL_FN.replace('tf.layers.dense(features["x"], 1)', 'tf.layers.dense(features["x"] + labels, 1)') + (
         'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
@@ -479,6 +512,12 @@ def test_network_reading_labels_is_declined():
 
 
 # --- verification -----------------------------------------------------------------------------------
+# (steps, printed numbers): classifier 30 + 10 train steps, 2 eval and 2 predict batches;
+# train_and_evaluate 45 train steps (the hook's last step), 2 + 1 eval batches; numpy 8 + 4 train steps
+COMPARED = {"estimator_classifier": (44, 15), "estimator_train_and_evaluate": (48, 3),
+            "estimator_numpy_input": (12, 0)}
+
+
 @pytest.mark.tf
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", FIXTURES, ids=lambda p: p.name)
@@ -488,7 +527,8 @@ def test_golden_runs_on_tf2_and_verifies_equivalent(folder):
     verdict = verify_pair(folder / "original.py", folder / "expected.py", timeout=300, rtol=1e-6, atol=1e-5)
     assert verdict.status == "equivalent", verdict.to_json()
     assert len(verdict.original_losses) >= 3 and len(verdict.converted_losses) == len(verdict.original_losses)
-    assert verdict.compared.steps >= 40 and verdict.compared.printed >= 3 and verdict.compared.variables == 4
+    steps, printed = COMPARED[folder.name]  # every train step, evaluation batch and prediction batch
+    assert (verdict.compared.steps, verdict.compared.printed, verdict.compared.variables) == (steps, printed, 4)
     assert not any("not matched" in note for note in verdict.notes)
 
 

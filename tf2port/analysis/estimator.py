@@ -20,10 +20,11 @@ MODES = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "predict"}
 ESTIMATOR_API = frozenset({"tf.estimator.Estimator", "tf.estimator.EstimatorSpec", "tf.estimator.ModeKeys.TRAIN",
                            "tf.estimator.ModeKeys.EVAL", "tf.estimator.ModeKeys.PREDICT", "tf.estimator.TrainSpec",
                            "tf.estimator.EvalSpec", "tf.estimator.train_and_evaluate", "tf.estimator.RunConfig",
-                           "tf.estimator.ModeKeys"})
+                           "tf.estimator.ModeKeys", "tf.estimator.inputs.numpy_input_fn", "tf.estimator.inputs"})
 METHODS = ("train", "evaluate", "predict")
 RUN_CONFIG_KEYWORDS = ("model_dir", "tf_random_seed")
 NETWORK_PREFIXES = ("tf.layers.",)
+NUMPY_INPUT_FN = "tf.estimator.inputs.numpy_input_fn"
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ class Branch:
 class Site:
     """A statement that drives the estimator: ``est.train(...)``, ``tf.estimator.train_and_evaluate(...)``."""
 
-    statement: cst.SimpleStatementLine | None  # only for train_and_evaluate, which becomes two statements
+    # train_and_evaluate (two statements) and `name = numpy_input_fn(...)` (a def) replace their statement
+    statement: cst.SimpleStatementLine | None
     call: cst.Call
-    method: str  # train | evaluate | predict | train_and_evaluate
+    method: str  # train | evaluate | predict | train_and_evaluate | numpy_input_fn
     line: int
 
 
@@ -297,7 +299,14 @@ class _Analyser:
                                                                         "as a statement is rewritten")
                 sites.append(Site(stmt, value, "train_and_evaluate", self.line(stmt)))
                 handled.add(id(value))
+        for stmt in self.module.body:  # `name = numpy_input_fn(...)` at module level becomes `def name():`
+            assigned = _assign(stmt)
+            if assigned and isinstance(assigned[1], cst.Call) and self.q(assigned[1].func) == NUMPY_INPUT_FN:
+                sites.append(Site(stmt, assigned[1], "numpy_input_fn", self.line(stmt)))  # type: ignore[arg-type]
+                handled.add(id(assigned[1]))
         for call in _calls(self.module):
+            if self.q(call.func) == NUMPY_INPUT_FN and id(call) not in handled:
+                sites.append(Site(None, call, "numpy_input_fn", self.line(call)))
             if isinstance(call.func, cst.Attribute) and dotted(call.func.value) == name \
                     and call.func.attr.value in METHODS:
                 sites.append(Site(None, call, call.func.attr.value, self.line(call)))

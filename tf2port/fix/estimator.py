@@ -369,7 +369,7 @@ class _Emitter:
         p, tf = self.p, self.tf
         if p.model_fn is None:
             return None
-        modes = {site.method for site in p.sites}
+        modes = {site.method for site in p.sites} - {"numpy_input_fn"}
         if "train_and_evaluate" in modes:
             modes |= {"train", "evaluate"}
         needed_modes = {"TRAIN": "train" in modes, "EVAL": "evaluate" in modes, "PREDICT": "predict" in modes}
@@ -552,7 +552,7 @@ class _Emitter:
                 continue
             if stmt is p.estimator:
                 new = list(cst.parse_module("\n".join(pieces) + "\n").body)
-                new[0] = new[0].with_changes(leading_lines=list(stmt.leading_lines))
+                new[0] = new[0].with_changes(leading_lines=two if after_def else list(stmt.leading_lines))
                 body += new
                 for code in steps:
                     step = list(cst.parse_module(code).body)
@@ -561,7 +561,16 @@ class _Emitter:
                 after_def = True
                 continue
             if id(stmt) in expanded:
-                new = [cst.parse_statement(code + "\n") for code in self.train_and_evaluate(expanded[id(stmt)])]
+                site = expanded[id(stmt)]
+                if site.method == "numpy_input_fn":
+                    name = _assigned(stmt)[0]  # type: ignore[arg-type]
+                    code = f"def {name}():\n    return {self.numpy_dataset(site.call)}\n"
+                    new = list(cst.parse_module(code).body)
+                    new[0] = new[0].with_changes(leading_lines=two)
+                    body += new
+                    after_def = True
+                    continue
+                new = [cst.parse_statement(code + "\n") for code in self.train_and_evaluate(site)]
                 new[0] = new[0].with_changes(leading_lines=list(stmt.leading_lines))
                 stmt_list = new
             else:
@@ -608,8 +617,8 @@ class _Emitter:
             args.append("last_step=" + (last[0] if len(last) == 1 else f"min({', '.join(last)})"))
         return f"{self.names['train']}({', '.join(args)})"
 
-    def method_call(self, site: Site) -> str | None:
-        call = site.call
+    def method_call(self, site: Site, call: cst.Call) -> str | None:
+        """The call site as a call of the generated function; ``call`` has its arguments rewritten already."""
         allowed = {"train": ("input_fn", "hooks", "steps", "max_steps"), "evaluate": ("input_fn", "steps"),
                    "predict": ("input_fn",)}[site.method]
         given: dict[str, cst.BaseExpression] = {}
@@ -632,6 +641,31 @@ class _Emitter:
         if site.method == "evaluate" and "steps" in given:
             return self.evaluate_call(input_fn, _code(given["steps"]))
         return f"{self.names[site.method]}({input_fn})"
+
+    def numpy_dataset(self, call: cst.Call) -> str:
+        """``numpy_input_fn(x, y, batch_size, num_epochs, shuffle=False)`` as the tf.data pipeline it fed.
+
+        Rows in order, epochs back to back, batches across epoch ends (``dequeue_up_to``: the last
+        batch may be short). A shuffling queue draws from TF1's random ops: not rewritten.
+        """
+        order = ("x", "y", "batch_size", "num_epochs", "shuffle", "queue_capacity", "num_threads")
+        given = {}
+        for i, arg in enumerate(call.args):
+            key = arg.keyword.value if arg.keyword else (order[i] if i < len(order) else "?")
+            given[key] = _code(arg.value)
+        if given.get("shuffle") != "False":
+            self.block(call, "tf.estimator.inputs.numpy_input_fn", "shuffle=True draws from a TF1 shuffling queue "
+                                                                   "that cannot be reproduced; only shuffle=False "
+                                                                   "is rewritten")
+        if given.get("num_threads", "1") != "1" or "x" not in given or set(given) - set(order):
+            self.block(call, "tf.estimator.inputs.numpy_input_fn", "only x, y, batch_size, num_epochs, "
+                                                                   "shuffle=False and num_threads=1 are rewritten")
+        source = f"({given['x']}, {given['y']})" if given.get("y", "None") != "None" else given.get("x", "None")
+        code = f"{self.tf}.data.Dataset.from_tensor_slices({source})"
+        epochs = given.get("num_epochs", "1")
+        if epochs != "1":
+            code += ".repeat()" if epochs == "None" else f".repeat({epochs})"
+        return code + f".batch({given.get('batch_size', '128')})"
 
     def spec(self, node: cst.BaseExpression, kind: str, where: cst.CSTNode) -> cst.Call | None:
         call = self.p.specs.get(node.value) if isinstance(node, cst.Name) else node
@@ -683,7 +717,9 @@ class _SiteRewriter(cst.CSTTransformer):
         site = self.sites.get(id(original))
         if site is None:
             return updated
-        code = self.e.method_call(site)
+        if site.method == "numpy_input_fn":
+            return _parse_expr(f"lambda: {self.e.numpy_dataset(original)}")
+        code = self.e.method_call(site, updated)
         return updated if code is None else _parse_expr(code)
 
 

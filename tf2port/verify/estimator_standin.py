@@ -14,6 +14,8 @@ of the subset tf2port rewrites, so the original still runs under verify unedited
   loss run per batch, returns the metric values, ``loss`` (mean of the batch losses) and
   ``global_step``;
 - ``predict(input_fn)``: yields one dict of predictions per example;
+- ``inputs.numpy_input_fn(shuffle=False)``: rows in order, epochs back to back, batches
+  across epoch ends (the queue's ``dequeue_up_to``), as a ``tf.data`` pipeline;
 - ``train_and_evaluate``: local mode, a run shorter than ``throttle_secs``: trains to
   ``max_steps`` then evaluates once.
 
@@ -98,8 +100,9 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
                     metrics["loss"] = tf1.metrics.mean(self.spec.loss)
                     self.values = {key: value for key, (value, _) in metrics.items()}
                     self.update = tf1.group(*(update for _, update in metrics.values()))
-                if mode != ModeKeys.TRAIN:
-                    # copies of the trained weights, restored, never trained: not new initial values to verify
+                if mode != ModeKeys.TRAIN or estimator._recorded is not None:
+                    # copies of the weights (restored, or trained from where the first train graph stopped):
+                    # not new initial values; verify follows the first train graph's variables only
                     self.graph.clear_collection(tf1.GraphKeys.TRAINABLE_VARIABLES)
                 self.variables = tf1.global_variables()
                 self.init = tf1.global_variables_initializer()
@@ -139,12 +142,15 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
             self._built: dict[tuple[str, int], _Built] = {}
             self._checkpoint: dict[str, Any] | None = None
             self._owner: _Built | None = None  # the graph whose variables hold the latest values
+            self._recorded: _Built | None = None  # the first train graph: its variables are the ones verified
 
         def _start(self, mode: str, input_fn: Callable[..., Any]) -> _Built:
             key = (mode, id(input_fn))
             built = self._built.get(key)
             if built is None:
                 built = self._built[key] = _Built(self, mode, input_fn)
+                if mode == ModeKeys.TRAIN and self._recorded is None:
+                    self._recorded = built
             first = self._checkpoint is None and mode == ModeKeys.TRAIN
             built.start(None if built is self._owner else self._checkpoint, record_init=first)
             return built
@@ -167,6 +173,8 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
                 except tf1.errors.OutOfRangeError:
                     break
             self._checkpoint, self._owner = built.checkpoint(), built
+            if self._recorded is not None and built is not self._recorded:
+                self._recorded.start(self._checkpoint, record_init=False)  # its final values are verify's
             return self
 
         def evaluate(self, input_fn: Callable[..., Any], steps: int | None = None, hooks: Any = None,
@@ -199,6 +207,27 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
         estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps)
         return estimator.evaluate(eval_spec.input_fn, steps=eval_spec.steps), []
 
+    def numpy_input_fn(x: Any, y: Any = None, batch_size: int = 128, num_epochs: int | None = 1,
+                       shuffle: bool | None = None, queue_capacity: int = 1000, num_threads: int = 1
+                       ) -> Callable[[], Any]:
+        """Rows in order, epochs back to back, the last batch short when epochs are counted."""
+        if shuffle is None:
+            raise ValueError("shuffle must be provided explicitly as a bool")
+        if shuffle or num_threads != 1:
+            raise NotImplementedError("numpy_input_fn(shuffle=True / num_threads>1) draws from a TF1 queue "
+                                      "verify's stand-in does not reproduce")
+
+        def input_fn() -> Any:
+            data = tf1.data.Dataset.from_tensor_slices((x, y) if y is not None else x)
+            if num_epochs != 1:
+                data = data.repeat(num_epochs)
+            return data.batch(batch_size)
+
+        return input_fn
+
+    inputs = types.ModuleType("tensorflow.estimator.inputs")
+    inputs.numpy_input_fn = numpy_input_fn  # type: ignore[attr-defined]
+    module.inputs = inputs  # type: ignore[attr-defined]
     for name, value in (("ModeKeys", ModeKeys), ("EstimatorSpec", EstimatorSpec), ("RunConfig", RunConfig),
                         ("TrainSpec", TrainSpec), ("EvalSpec", EvalSpec), ("Estimator", Estimator),
                         ("train_and_evaluate", train_and_evaluate)):
