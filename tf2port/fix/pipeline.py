@@ -134,15 +134,27 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     declined: list[Diagnostic] = []
     before: list[Diagnostic] = []
     structural = False
-    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _library_candidate(text):
-        from tf2port.fix import library  # libcst: paid only when fixing
+    reads_as_tf1: bool | None = None  # how the name pass reads what a structural rewrite left
+    if not safe_only and "estimator" in text and active("TF104", 1):
+        from tf2port.fix import estimator  # libcst: paid only when fixing an Estimator program
 
         before = lint_text(text, path, active)
+        converted = estimator.rewrite(text)
+        if converted.text is not None:
+            # the model_fn became TF2 code written on purpose (tf.train.Checkpoint is the TF2 one);
+            # what is left around it is input code, read as TF2 names
+            text, structural, reads_as_tf1 = converted.text, True, False
+        declined += [_declined_diagnostic(d, path, "Estimator rewrite") for d in converted.declined]
+    graph_rules = not safe_only and reads_as_tf1 is None and all(active(code, 1) for code in GRAPH_RULES)
+    if graph_rules and _library_candidate(text):
+        from tf2port.fix import library  # libcst: paid only when fixing
+
+        before = before or lint_text(text, path, active)
         converted = library.rewrite(text)
         if converted.text is not None:
             text, structural, tree = converted.text, True, parse(converted.text, path)
         declined += [_declined_diagnostic(d, path, "library rewrite") for d in converted.declined]
-    if not safe_only and all(active(code, 1) for code in GRAPH_RULES) and _module_level_session(tree, text):
+    if graph_rules and _module_level_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         before = before or lint_text(text, path, active)  # what the structural rewrite will be credited with
@@ -153,11 +165,11 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
             rewrite = graph_to_eager.rewrite(text)
             declined += [_declined_diagnostic(d, path, "library rewrite") for d in _library_kept(rewrite.declined)]
         if rewrite.text is not None and rewrite.text != text:
-            text, structural = rewrite.text, True
+            text, structural, reads_as_tf1 = rewrite.text, True, True
         declined += [_declined_diagnostic(d, path) for d in rewrite.declined]
     try:
         edits, applied_names, diagnostics, info, index = _one_round(text, path, active, allowed,
-                                                                     True if structural else None)
+                                                                     reads_as_tf1)
     except RecursionError as exc:
         raise FixFailed("code nested too deeply for tf2port to analyse; file left unchanged") from exc
     edits += _eager_switch(info, index, diagnostics, applied_names)
@@ -171,6 +183,8 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         if again or _eager_switch(info, index, diagnostics, []):
             raise FixFailed("fix is not idempotent: a second run would change the output again; "
                             "file left unchanged")
+        if structural and "estimator" in original and _estimator_rewrite(current) is not None:
+            raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
         if structural and (_graph_rewrite(current) not in (None, current) or _library_rewrite(current) is not None):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
     remaining = _merge_declined(diagnostics, declined)
@@ -231,6 +245,12 @@ def _library_rewrite(text: str) -> str | None:
     return library.rewrite(text).text if _library_candidate(text) else None
 
 
+def _estimator_rewrite(text: str) -> str | None:
+    from tf2port.fix import estimator
+
+    return estimator.rewrite(text).text
+
+
 def _graph_rewrite(text: str) -> str | None:
     from tf2port.fix import graph_to_eager
 
@@ -238,11 +258,12 @@ def _graph_rewrite(text: str) -> str | None:
 
 
 def _declined_diagnostic(declined, path: str, rewrite: str = "graph-to-eager rewrite") -> Diagnostic:
-    """A blocker of the structural rewrite, reported under the rule of the construct that blocked it."""
+    """A blocker of a structural rewrite, reported under the rule of the construct that blocked it."""
     from tf2port.rules import dispatch
 
     rule = dispatch().claim(declined.construct) if declined.construct.startswith("tf.") else None
-    code, name = (rule.CODE, rule.NAME) if rule is not None else ("TF201", "session")
+    fallback = ("TF104", "removed-api") if rewrite.startswith("Estimator") else ("TF201", "session")
+    code, name = (rule.CODE, rule.NAME) if rule is not None else fallback
     message = f"{rewrite} declined: {declined.reason} (`{declined.construct}`)"
     return Diagnostic(code, name, message, path, Span(declined.line, declined.col, declined.line, declined.col))
 

@@ -122,6 +122,10 @@ class V1Runtime:
         tf1.contrib = modules["tensorflow.contrib"]
         tf1.examples = modules["tensorflow.examples"]
         sys.modules["tensorflow"] = tf1
+        from tf2port.verify import estimator_standin  # tf.estimator is gone from TF 2.21
+
+        tf1.estimator = sys.modules["tensorflow.estimator"] = estimator_standin.build(
+            tf1, session_lib.BaseSession.run)  # before the run is wrapped: its bookkeeping is not recorded
         self._patch_data()
         self._patch_dropout()
         self._patch_session(session_lib.BaseSession)
