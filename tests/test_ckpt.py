@@ -95,6 +95,16 @@ def test_lstm_kernel_is_split_and_gates_reordered():
     assert [v.shape for v in lstm_kernel_split(kernel, [(2, 12), (3, 12)])] == [(2, 12), (3, 12)]
 
 
+def test_lstm_bias_keeps_its_name_but_not_its_gate_order():
+    bias = np.arange(8, dtype=np.float32)  # units=2: i=[0,1] j=[2,3] f=[4,5] o=[6,7]
+    weights = [("rnn/lstm_cell/bias", (8,))]
+    result = plan({"rnn/lstm_cell/bias": (8,)}, weights)
+    assert result.assign["rnn/lstm_cell/bias"] == Source("rnn/lstm_cell/bias",
+                                                         "lstm_bias_reorder", 0)
+    values = values_for(result, lambda name: bias, dict(weights))
+    assert values["rnn/lstm_cell/bias"].tolist() == [0, 1, 4, 5, 2, 3, 6, 7]
+
+
 # ---- real checkpoints ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

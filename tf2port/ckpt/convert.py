@@ -58,8 +58,15 @@ def lstm_kernel_split(value: np.ndarray, shapes: Sequence[Shape]) -> list[np.nda
     return [reordered[:rows], reordered[rows:]]
 
 
+def lstm_bias_reorder(value: np.ndarray, shapes: Sequence[Shape]) -> list[np.ndarray]:
+    """TF1 LSTM bias [4*units], gates (i, j, f, o) -> Keras (i, f, c, o)."""
+    i, j, f, o = np.split(value, 4)
+    return [np.concatenate([i, f, j, o])]
+
+
 TRANSFORM_FUNCTIONS: dict[str, Callable[[np.ndarray, Sequence[Shape]], list[np.ndarray]]] = {
     "lstm_kernel_split": lstm_kernel_split,
+    "lstm_bias_reorder": lstm_bias_reorder,
 }
 
 
@@ -68,10 +75,9 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
     """Map checkpoint entries (name -> shape) to model weights (path, shape) in order.
 
     Rules, in order: an ``overrides`` entry (old name -> new path, or None to drop
-    it); the contract's identity (path == TF1 name, same shape); a
-    ``mapping.TRANSFORMS`` pattern whose targets all exist; the same name with
-    another shape (a shape error); optimizer state is skipped. Everything else
-    is reported.
+    it); a ``mapping.TRANSFORMS`` pattern whose targets all exist; the contract's
+    identity (path == TF1 name; another shape is an error); optimizer state is
+    skipped. Everything else is reported.
     """
     overrides = dict(overrides or {})
     shapes = {path: tuple(shape) for path, shape in weights}
@@ -100,9 +106,6 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
             else:
                 take(target, Source(name), shape)
             continue
-        if name in shapes and shapes[name] == shape:
-            take(name, Source(name), shape)
-            continue
         found = find_transform(name)
         if found is not None and all(t in shapes for t in found[1]):
             transform, targets = found
@@ -115,7 +118,7 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
                 got = values[index].shape if index < len(values) else shape
                 take(target, Source(name, transform.kind, index), got)
             continue
-        if name in shapes:  # same name, other shape
+        if name in shapes:
             take(name, Source(name), shape)
             continue
         if is_optimizer_state(name):

@@ -40,6 +40,8 @@ class Transform:
     ``pattern`` matches the TF1 name and captures the scope prefix as ``scope``;
     ``targets`` are Keras paths with ``{scope}`` filled in; ``kind`` names the
     function in ``tf2port.ckpt.convert.TRANSFORM_FUNCTIONS`` that splits the value.
+    A transform wins over the identity rule when all its targets exist (the LSTM
+    bias keeps its name but not its gate order).
     """
 
     pattern: re.Pattern[str]
@@ -56,6 +58,12 @@ TRANSFORMS: tuple[Transform, ...] = (
               ("{scope}/lstm_cell/kernel", "{scope}/lstm_cell/recurrent_kernel"),
               "lstm_kernel_split",
               "TF1 LSTM kernel split into kernel and recurrent_kernel, gates reordered"),
+    # Same name and shape as the Keras bias, but the gates are in TF1's order; TF1's
+    # forget_bias (added at run time, never stored) is not folded in here.
+    Transform(re.compile(r"^(?P<scope>.*?)/(?:basic_)?lstm_cell/bias$"),
+              ("{scope}/lstm_cell/bias",),
+              "lstm_bias_reorder",
+              "TF1 LSTM bias gates reordered (i, j, f, o) -> (i, f, c, o)"),
 )
 
 
