@@ -319,6 +319,67 @@ def test_auto_reuse_shares_one_object_per_scope():
     assert fix(after) == dd(after)
 
 
+def test_nested_scopes_in_one_function_become_sub_layers():
+    """Each nested scope block moves into its own layer, named after the scope: model/features/w stays."""
+    before = """
+    import tensorflow as tf
+
+
+    def model(x, is_training, units=8):
+        with tf.variable_scope("model"):
+            with tf.variable_scope("features"):
+                w = tf.get_variable("w", [x.get_shape()[-1], units])
+                h = tf.nn.relu(tf.matmul(x, w))
+                h = tf.layers.batch_normalization(h, training=is_training)
+            with tf.variable_scope("logits"):
+                return tf.layers.dense(h, 2)
+    """
+    after = """
+    import tensorflow as tf
+
+
+    class Features(tf.keras.layers.Layer):
+        def __init__(self, units, name="features", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.units = units
+            self.batch_normalization = tf.keras.layers.BatchNormalization(name="batch_normalization")
+
+        def build(self, input_shape):
+            self.w = self.add_weight(
+                name="w",
+                shape=[input_shape[-1], self.units],
+                initializer=tf.keras.initializers.GlorotUniform(),
+            )
+
+        def call(self, x, training=False):
+            h = tf.nn.relu(tf.matmul(x, self.w))
+            h = self.batch_normalization(h, training=training)
+            return h
+
+
+    class Logits(tf.keras.layers.Layer):
+        def __init__(self, name="logits", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.dense = tf.keras.layers.Dense(2, name="dense")
+
+        def call(self, h, training=False):
+            return self.dense(h)
+
+
+    class Model(tf.keras.Model):
+        def __init__(self, units=8, name="model", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.features = Features(units)
+            self.logits = Logits()
+
+        def call(self, x, training=False):
+            h = self.features(x, training=training)
+            return self.logits(h)
+    """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
 def test_a_module_without_variable_creating_functions_is_not_touched_by_the_library_rewrite():
     source = """
     import tensorflow as tf
@@ -381,7 +442,7 @@ DECLINES = {
                 with tf.variable_scope("inner"):
                     w = tf.get_variable("w", [3, 1])
                 return tf.matmul(x, w)
-        """, (6, 9, "a nested variable_scope inside one function is not rewritten yet")),
+        """, (6, 9, "in the block of this nested variable_scope: the function returns the variable `w`")),
 }
 
 

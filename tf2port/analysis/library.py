@@ -227,8 +227,8 @@ class _Analyser:
             fn.scope_name = name
         for stmt in body:
             if isinstance(stmt, cst.With) and self.scope_call(stmt) is not None:
-                self.block(stmt, "tf.variable_scope", "a nested variable_scope inside one function is not "
-                                                      "rewritten yet; move that block into its own function")
+                self.block(stmt, "tf.variable_scope", "a nested variable_scope inside one function is "
+                                                      "rewritten only when its name is a string literal")
                 return None
         fn.body = body
         fn.training_param = next((n for n in params if n in TRAINING_PARAMS), None)
