@@ -380,6 +380,42 @@ def test_nested_scopes_in_one_function_become_sub_layers():
     assert fix(after) == dd(after)
 
 
+def test_a_class_name_taken_in_the_module_gets_a_layer_suffix():
+    before = """
+    import tensorflow as tf
+    from tensorflow.keras.layers import Dense
+
+
+    def dense(x):
+        with tf.variable_scope("dense"):
+            w = tf.get_variable("w", [3, 2])
+            return tf.matmul(x, w)
+
+
+    head = Dense(1)
+    """
+    after = """
+    import tensorflow as tf
+    from tensorflow.keras.layers import Dense
+
+
+    class DenseLayer(tf.keras.layers.Layer):
+        def __init__(self, name="dense", **kwargs):
+            super().__init__(name=name, **kwargs)
+
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=[3, 2], initializer=tf.keras.initializers.GlorotUniform())
+
+        def call(self, x, training=False):
+            return tf.matmul(x, self.w)
+
+
+    head = Dense(1)
+    """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
 def test_a_module_without_variable_creating_functions_is_not_touched_by_the_library_rewrite():
     source = """
     import tensorflow as tf
@@ -443,6 +479,15 @@ DECLINES = {
                     w = tf.get_variable("w", [3, 1])
                 return tf.matmul(x, w)
         """, (6, 9, "in the block of this nested variable_scope: the function returns the variable `w`")),
+    "keras_layer_inside": ("""
+        import tensorflow as tf
+
+
+        def head(x):
+            with tf.variable_scope("head"):
+                w = tf.get_variable("w", [3, 2])
+                return tf.keras.layers.Dense(2)(tf.matmul(x, w))
+        """, (7, 16, "a Keras layer created inside the function would be created again on every call")),
 }
 
 

@@ -210,7 +210,10 @@ class _Analyser:
             params.append(param.name.value)
             if param.default is not None:
                 defaults[param.name.value] = cst.Module(body=[]).code_for_node(param.default)
-        fn = LibraryFunction(node, name, camel(name), params, defaults)
+        class_name = camel(name)
+        if class_name in names_used(self.module):  # e.g. `from tensorflow.keras.layers import Dense`
+            class_name += "Layer"
+        fn = LibraryFunction(node, name, class_name, params, defaults)
         body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
         if body and _is_docstring(body[0]):
             fn.docstring, body = body[0], body[1:]
@@ -302,6 +305,10 @@ class _Analyser:
                     return False
                 if q == "tf.get_collection":
                     self.block(call, q, "reading a graph collection inside a library function is not rewritten")
+                    return False
+                if q.startswith(("tf.keras.layers.", "tf.keras.Sequential", "tf.keras.Model")):
+                    self.block(call, q, "a Keras layer created inside the function would be created again on every "
+                                        "call of the converted layer; create it once outside")
                     return False
                 if q == "tf.Variable":
                     self.block(call, q, "tf.Variable inside a library function is not rewritten "
@@ -495,7 +502,7 @@ class _Analyser:
         """Module-level calls: each (function, scope) is one object; reuse=True calls it again."""
         used = set(names_used(self.module)) - set(self.functions)
         per_function: dict[str, set[str]] = {}
-        sites: list[tuple[cst.Call, LibraryFunction, str, bool]] = []
+        sites: list[tuple[cst.Call, LibraryFunction, str, str]] = []
         for stmt in self.module.body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in self.functions:
                 continue

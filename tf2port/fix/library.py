@@ -525,13 +525,10 @@ def _lift_in_function(fn: cst.FunctionDef, tf_alias: str, taken: set[str]
     statements = list(fn.body.body)
     outer = next((i for i, s in enumerate(statements) if isinstance(s, cst.With) and _scope_literal(s, tf_alias)),
                  None)
-    holder: cst.With | None = None
-    if outer is not None and isinstance(statements[outer], cst.With) and isinstance(
-            statements[outer].body, cst.IndentedBlock):
-        holder = statements[outer]  # type: ignore[assignment]
-        inner = list(holder.body.body)  # type: ignore[union-attr]
-    else:
-        inner = statements
+    candidate = statements[outer] if outer is not None else None
+    holder = candidate if isinstance(candidate, cst.With) and isinstance(candidate.body, cst.IndentedBlock) else None
+    inner: list[cst.BaseStatement] = [s for s in holder.body.body if isinstance(s, cst.BaseStatement)] \
+        if holder is not None else statements
     params = [p.name.value for p in [*fn.params.params, *fn.params.kwonly_params]]
     lifted: list[cst.BaseStatement] = []
     new_inner: list[cst.BaseStatement] = []
