@@ -488,6 +488,15 @@ DECLINES = {
                 w = tf.get_variable("w", [3, 2])
                 return tf.keras.layers.Dense(2)(tf.matmul(x, w))
         """, (7, 16, "a Keras layer created inside the function would be created again on every call")),
+    "mode_compared": ("""
+        import tensorflow as tf
+
+
+        def model(x, mode):
+            with tf.variable_scope("model"):
+                h = tf.layers.dense(x, 4)
+                return tf.layers.dropout(h, 0.5, training=mode == tf.estimator.ModeKeys.TRAIN)
+        """, (4, 1, "`mode` is compared to values (e.g. Estimator ModeKeys)")),
 }
 
 

@@ -235,6 +235,10 @@ class _Analyser:
                 return None
         fn.body = body
         fn.training_param = next((n for n in params if n in TRAINING_PARAMS), None)
+        if fn.training_param is not None and _compared(body, fn.training_param):
+            self.block(node, fn.training_param, f"`{fn.training_param}` is compared to values (e.g. Estimator "
+                                                "ModeKeys), so it is not a training flag Keras can take")
+            return None
         if not self.body(fn):
             return None
         self.classify(fn)
@@ -613,6 +617,22 @@ def _calls_in_evaluation_order(node: cst.CSTNode) -> list[cst.Call]:
     visitor = _PostOrderCalls()
     node.visit(visitor)
     return visitor.calls
+
+
+def _compared(body: list[cst.BaseStatement], name: str) -> bool:
+    """Is `name` an operand of a comparison (`mode == tf.estimator.ModeKeys.TRAIN`)?"""
+    found = False
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Comparison(self, node: cst.Comparison) -> None:
+            nonlocal found
+            operands = [node.left, *(target.comparator for target in node.comparisons)]
+            found = found or any(isinstance(o, cst.Name) and o.value == name for o in operands) and not all(
+                isinstance(t.operator, (cst.Is, cst.IsNot)) for t in node.comparisons)
+
+    for stmt in body:
+        stmt.visit(Visitor())
+    return found
 
 
 def _find_call(node: cst.CSTNode, call_id: int) -> cst.Call | None:
