@@ -23,7 +23,9 @@ from tf2port.fix.pipeline import fix_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted(p.parent for p in (ROOT / "fixtures" / "library").glob("*/expected.py"))
-DRIVERS = [p for p in LIBRARY if "Session" in (p / "original.py").read_text()]
+# the library fixtures with a module-level training driver (other fixtures here have their own tests)
+DRIVERS = [ROOT / "fixtures" / "library" / name
+           for name in ("cnn_batch_norm", "siamese_reuse", "l2_regularization", "gan_two_optimizers")]
 ALL = lambda code, line: True  # noqa: E731
 TF1_ONLY = {"Session", "InteractiveSession", "placeholder", "feed_dict", "global_variables_initializer",
             "variable_scope", "get_variable", "get_collection", "GraphKeys"}
@@ -319,6 +321,103 @@ def test_auto_reuse_shares_one_object_per_scope():
     assert fix(after) == dd(after)
 
 
+def test_nested_scopes_in_one_function_become_sub_layers():
+    """Each nested scope block moves into its own layer, named after the scope: model/features/w stays."""
+    before = """
+    import tensorflow as tf
+
+
+    def model(x, is_training, units=8):
+        with tf.variable_scope("model"):
+            with tf.variable_scope("features"):
+                w = tf.get_variable("w", [x.get_shape()[-1], units])
+                h = tf.nn.relu(tf.matmul(x, w))
+                h = tf.layers.batch_normalization(h, training=is_training)
+            with tf.variable_scope("logits"):
+                return tf.layers.dense(h, 2)
+    """
+    after = """
+    import tensorflow as tf
+
+
+    class Features(tf.keras.layers.Layer):
+        def __init__(self, units, name="features", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.units = units
+            self.batch_normalization = tf.keras.layers.BatchNormalization(name="batch_normalization")
+
+        def build(self, input_shape):
+            self.w = self.add_weight(
+                name="w",
+                shape=[input_shape[-1], self.units],
+                initializer=tf.keras.initializers.GlorotUniform(),
+            )
+
+        def call(self, x, training=False):
+            h = tf.nn.relu(tf.matmul(x, self.w))
+            h = self.batch_normalization(h, training=training)
+            return h
+
+
+    class Logits(tf.keras.layers.Layer):
+        def __init__(self, name="logits", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.dense = tf.keras.layers.Dense(2, name="dense")
+
+        def call(self, h, training=False):
+            return self.dense(h)
+
+
+    class Model(tf.keras.Model):
+        def __init__(self, units=8, name="model", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.features = Features(units)
+            self.logits = Logits()
+
+        def call(self, x, training=False):
+            h = self.features(x, training=training)
+            return self.logits(h)
+    """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
+def test_a_class_name_taken_in_the_module_gets_a_layer_suffix():
+    before = """
+    import tensorflow as tf
+    from tensorflow.keras.layers import Dense
+
+
+    def dense(x):
+        with tf.variable_scope("dense"):
+            w = tf.get_variable("w", [3, 2])
+            return tf.matmul(x, w)
+
+
+    head = Dense(1)
+    """
+    after = """
+    import tensorflow as tf
+    from tensorflow.keras.layers import Dense
+
+
+    class DenseLayer(tf.keras.layers.Layer):
+        def __init__(self, name="dense", **kwargs):
+            super().__init__(name=name, **kwargs)
+
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=[3, 2], initializer=tf.keras.initializers.GlorotUniform())
+
+        def call(self, x, training=False):
+            return tf.matmul(x, self.w)
+
+
+    head = Dense(1)
+    """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
 def test_a_module_without_variable_creating_functions_is_not_touched_by_the_library_rewrite():
     source = """
     import tensorflow as tf
@@ -381,7 +480,25 @@ DECLINES = {
                 with tf.variable_scope("inner"):
                     w = tf.get_variable("w", [3, 1])
                 return tf.matmul(x, w)
-        """, (6, 9, "a nested variable_scope inside one function is not rewritten yet")),
+        """, (6, 9, "in the block of this nested variable_scope: the function returns the variable `w`")),
+    "keras_layer_inside": ("""
+        import tensorflow as tf
+
+
+        def head(x):
+            with tf.variable_scope("head"):
+                w = tf.get_variable("w", [3, 2])
+                return tf.keras.layers.Dense(2)(tf.matmul(x, w))
+        """, (7, 16, "a Keras layer created inside the function would be created again on every call")),
+    "mode_compared": ("""
+        import tensorflow as tf
+
+
+        def model(x, mode):
+            with tf.variable_scope("model"):
+                h = tf.layers.dense(x, 4)
+                return tf.layers.dropout(h, 0.5, training=mode == tf.estimator.ModeKeys.TRAIN)
+        """, (4, 1, "`mode` is compared to values (e.g. Estimator ModeKeys)")),
 }
 
 

@@ -210,7 +210,10 @@ class _Analyser:
             params.append(param.name.value)
             if param.default is not None:
                 defaults[param.name.value] = cst.Module(body=[]).code_for_node(param.default)
-        fn = LibraryFunction(node, name, camel(name), params, defaults)
+        class_name = camel(name)
+        if class_name in names_used(self.module):  # e.g. `from tensorflow.keras.layers import Dense`
+            class_name += "Layer"
+        fn = LibraryFunction(node, name, class_name, params, defaults)
         body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
         if body and _is_docstring(body[0]):
             fn.docstring, body = body[0], body[1:]
@@ -227,11 +230,15 @@ class _Analyser:
             fn.scope_name = name
         for stmt in body:
             if isinstance(stmt, cst.With) and self.scope_call(stmt) is not None:
-                self.block(stmt, "tf.variable_scope", "a nested variable_scope inside one function is not "
-                                                      "rewritten yet; move that block into its own function")
+                self.block(stmt, "tf.variable_scope", "a nested variable_scope inside one function is "
+                                                      "rewritten only when its name is a string literal")
                 return None
         fn.body = body
         fn.training_param = next((n for n in params if n in TRAINING_PARAMS), None)
+        if fn.training_param is not None and _compared(body, fn.training_param):
+            self.block(node, fn.training_param, f"`{fn.training_param}` is compared to values (e.g. Estimator "
+                                                "ModeKeys), so it is not a training flag Keras can take")
+            return None
         if not self.body(fn):
             return None
         self.classify(fn)
@@ -302,6 +309,10 @@ class _Analyser:
                     return False
                 if q == "tf.get_collection":
                     self.block(call, q, "reading a graph collection inside a library function is not rewritten")
+                    return False
+                if q.startswith(("tf.keras.layers.", "tf.keras.Sequential", "tf.keras.Model")):
+                    self.block(call, q, "a Keras layer created inside the function would be created again on every "
+                                        "call of the converted layer; create it once outside")
                     return False
                 if q == "tf.Variable":
                     self.block(call, q, "tf.Variable inside a library function is not rewritten "
@@ -495,7 +506,7 @@ class _Analyser:
         """Module-level calls: each (function, scope) is one object; reuse=True calls it again."""
         used = set(names_used(self.module)) - set(self.functions)
         per_function: dict[str, set[str]] = {}
-        sites: list[tuple[cst.Call, LibraryFunction, str, bool]] = []
+        sites: list[tuple[cst.Call, LibraryFunction, str, str]] = []
         for stmt in self.module.body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in self.functions:
                 continue
@@ -606,6 +617,22 @@ def _calls_in_evaluation_order(node: cst.CSTNode) -> list[cst.Call]:
     visitor = _PostOrderCalls()
     node.visit(visitor)
     return visitor.calls
+
+
+def _compared(body: list[cst.BaseStatement], name: str) -> bool:
+    """Is `name` an operand of a comparison (`mode == tf.estimator.ModeKeys.TRAIN`)?"""
+    found = False
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Comparison(self, node: cst.Comparison) -> None:
+            nonlocal found
+            operands = [node.left, *(target.comparator for target in node.comparisons)]
+            found = found or any(isinstance(o, cst.Name) and o.value == name for o in operands) and not all(
+                isinstance(t.operator, (cst.Is, cst.IsNot)) for t in node.comparisons)
+
+    for stmt in body:
+        stmt.visit(Visitor())
+    return found
 
 
 def _find_call(node: cst.CSTNode, call_id: int) -> cst.Call | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -497,6 +498,165 @@ def _indent(code: str, prefix: str) -> str:
     return "\n".join(prefix + line if line.strip() else line for line in code.splitlines())
 
 
+NESTED_SCOPE = "a nested variable_scope inside one function"
+
+
+def lift_nested_scopes(module: cst.Module, tf_alias: str) -> cst.Module:
+    """Move each `with tf.variable_scope("inner"):` block inside a function into its own function.
+
+    The block's inputs (names it reads that were bound before it) become parameters, the
+    names it binds that are read later are returned; the block becomes a call. The new
+    function then converts like any other, into a sub-layer named after the scope.
+    """
+    taken = set(names_used(module)) | {s.name.value for s in module.body if isinstance(s, cst.FunctionDef)}
+    body: list[cst.BaseStatement] = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            lifted, stmt = _lift_in_function(stmt, tf_alias, taken)
+            body += lifted
+        body.append(stmt)
+    return module.with_changes(body=body)
+
+
+def _lift_in_function(fn: cst.FunctionDef, tf_alias: str, taken: set[str]
+                      ) -> tuple[list[cst.BaseStatement], cst.FunctionDef]:
+    if not isinstance(fn.body, cst.IndentedBlock):
+        return [], fn
+    statements = list(fn.body.body)
+    outer = next((i for i, s in enumerate(statements) if isinstance(s, cst.With) and _scope_literal(s, tf_alias)),
+                 None)
+    candidate = statements[outer] if outer is not None else None
+    holder = candidate if isinstance(candidate, cst.With) and isinstance(candidate.body, cst.IndentedBlock) else None
+    inner: list[cst.BaseStatement] = [s for s in holder.body.body if isinstance(s, cst.BaseStatement)] \
+        if holder is not None else statements
+    params = [p.name.value for p in [*fn.params.params, *fn.params.kwonly_params]]
+    lifted: list[cst.BaseStatement] = []
+    new_inner: list[cst.BaseStatement] = []
+    for i, stmt in enumerate(inner):
+        scope = _scope_literal(stmt, tf_alias) if isinstance(stmt, cst.With) else None
+        if scope is None or not isinstance(stmt, cst.With) or not isinstance(stmt.body, cst.IndentedBlock):
+            new_inner.append(stmt)
+            continue
+        block = list(stmt.body.body)
+        returns = [n for n in _returns(stmt)]
+        ends_with_return = bool(block) and isinstance(block[-1], cst.SimpleStatementLine) and any(
+            isinstance(small, cst.Return) for small in block[-1].body)
+        if len(returns) > (1 if ends_with_return else 0):
+            new_inner.append(stmt)  # a return inside a branch: the analysis declines it
+            continue
+        bound_before = set(params)
+        for earlier in inner[:i]:
+            bound_before |= _bound(earlier)
+        reads = [n for n in _ordered_names(stmt.body) if n in bound_before]
+        later = set().union(*(names_used(s) for s in inner[i + 1:])) if i + 1 < len(inner) else set()
+        outputs = [n for n in _ordered_bound(block) if n in later]
+        name = _free(re.sub(r"\W", "_", scope), taken)
+        code = _code(stmt.with_changes(leading_lines=[]))
+        lines = [f"def {name}({', '.join(reads)}):", _indent(code, INDENT)]
+        if outputs and not ends_with_return:
+            lines.append(f"{INDENT * 2}return {', '.join(outputs)}")
+        lifted.append(cst.parse_statement("\n".join(lines) + "\n").with_changes(
+            leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if lifted or fn.leading_lines else []))
+        call = f"{name}({', '.join(reads)})"
+        replacement = f"return {call}" if ends_with_return else (
+            f"{', '.join(outputs)} = {call}" if outputs else call)
+        new_inner.append(cst.parse_statement(replacement + "\n").with_changes(leading_lines=stmt.leading_lines))
+    if not lifted:
+        return [], fn
+    if holder is not None and outer is not None:
+        statements[outer] = holder.with_changes(body=holder.body.with_changes(body=new_inner))
+    else:
+        statements = new_inner
+    lifted[0] = lifted[0].with_changes(leading_lines=fn.leading_lines)
+    fn = fn.with_changes(body=fn.body.with_changes(body=statements),
+                         leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    return lifted, fn
+
+
+def _scope_literal(stmt: cst.With, tf_alias: str) -> str | None:
+    for item in stmt.items:
+        call = item.item
+        if isinstance(call, cst.Call) and dotted(call.func) == f"{tf_alias}.variable_scope" and call.args \
+                and call.args[0].keyword is None and isinstance(call.args[0].value, cst.SimpleString):
+            value = call.args[0].value.evaluated_value
+            return value if isinstance(value, str) else None
+    return None
+
+
+def _returns(node: cst.CSTNode) -> list[cst.Return]:
+    found: list[cst.Return] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Return(self, ret: cst.Return) -> None:
+            found.append(ret)
+
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return False
+
+    node.visit(Visitor())
+    return found
+
+
+def _bound(stmt: cst.BaseStatement) -> set[str]:
+    return set(_ordered_bound([stmt]))
+
+
+def _ordered_bound(statements: list[cst.BaseStatement]) -> list[str]:
+    out: list[str] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            for name in _target_names(node.target):
+                if name not in out:
+                    out.append(name)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            for name in _target_names(node.target):
+                if name not in out:
+                    out.append(name)
+
+    for stmt in statements:
+        stmt.visit(Visitor())
+    return out
+
+
+def _target_names(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for element in node.elements for n in _target_names(element.value)]
+    return []
+
+
+def _ordered_names(node: cst.CSTNode) -> list[str]:
+    out: list[str] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            if name.value not in out:
+                out.append(name.value)
+
+        def visit_Attribute(self, attr: cst.Attribute) -> bool:
+            attr.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
+    node.visit(Visitor())
+    return out
+
+
+def _free(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while name in taken:
+        name = f"{base}_{n}"
+        n += 1
+    taken.add(name)
+    return name
+
+
 def rewrite(text: str) -> LibraryRewrite:
     """Rewrite the module's variable-creating functions; ``text`` None means nothing to do or declined."""
     try:
@@ -507,6 +667,15 @@ def rewrite(text: str) -> LibraryRewrite:
     if not aliases:
         return LibraryRewrite(None)
     program = analyse_library(module, aliases)
+    if program.blockers and all(NESTED_SCOPE in b.reason for b in program.blockers):
+        lifted = analyse_library(lift_nested_scopes(module, program.tf_alias), aliases)
+        if lifted.blockers:  # the lines of the lifted module are not the user's: report at the nested scope
+            first = program.blockers[0]
+            reason = lifted.blockers[0].reason
+            if NESTED_SCOPE not in reason:
+                reason = f"in the block of this nested variable_scope: {reason}"
+            return LibraryRewrite(None, [LibraryDeclined(first.line, first.col, first.construct, reason)])
+        program = lifted
     if program.blockers:
         return LibraryRewrite(None, [LibraryDeclined(b.line, b.col, b.construct, b.reason)
                                      for b in program.blockers])
