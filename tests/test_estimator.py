@@ -417,6 +417,33 @@ def test_numpy_input_fn_becomes_a_tf_data_pipeline():
         """))
 
 
+def test_training_flag_from_mode_becomes_the_keras_training_argument():
+    # `is_training = mode == ModeKeys.TRAIN` is what Keras passes as `training`; the second layer
+    # bound to `hidden` gets its own attribute
+    before = MODEL_FN.replace(
+        '    y = tf.layers.dense(features["x"], 1)\n',
+        '    is_training = mode == tf.estimator.ModeKeys.TRAIN\n'
+        '    hidden = tf.layers.dense(features["x"], 8, activation=tf.nn.relu)\n'
+        '    hidden = tf.layers.dropout(hidden, rate=0.25, training=is_training)\n'
+        '    y = tf.layers.dense(hidden, 1)\n') + 'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n'
+    assert dd("""
+        class Model(tf.keras.Model):
+            \"\"\"The network of `model_fn`: what it computes from the features in every mode.\"\"\"
+
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.hidden = tf.keras.layers.Dense(8, activation=tf.nn.relu)
+                self.hidden_dropout = tf.keras.layers.Dropout(rate=0.25)
+                self.y = tf.keras.layers.Dense(1)
+
+            def call(self, features, training=False):
+                hidden = self.hidden(features["x"])
+                hidden = self.hidden_dropout(hidden, training=training)
+                y = self.y(hidden)
+                return y
+        """) in fix(before)
+
+
 @pytest.mark.parametrize("converted", [TRAIN_ONLY_CONVERTED, PREDICT_ONLY_CONVERTED, EVALUATE_ONLY_CONVERTED,
                                        TRAIN_AND_EVALUATE_CONVERTED], ids=["train", "predict", "evaluate", "tae"])
 def test_converted_program_is_left_alone(converted):

@@ -70,7 +70,8 @@ class EstimatorProgram:
     specs: dict[str, cst.Call]  # TrainSpec / EvalSpec assignments by target name
     spec_statements: tuple[cst.SimpleStatementLine, ...]
     blockers: tuple[Blocker, ...]
-    positions: object  # libcst PositionProvider results for ``module``
+    positions: object
+    training_flags: frozenset[str]  # network names bound to `mode == ModeKeys.TRAIN`: Keras' `training`  # libcst PositionProvider results for ``module``
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         return qualified_name(node, self.aliases)
@@ -147,7 +148,7 @@ class _Analyser:
         stmt, name, call = estimator
         return EstimatorProgram(self.module, self.tf, self.aliases, model_fn, parameters, tuple(network),
                                 branches, stmt, name, call, tuple(sites), specs, tuple(spec_statements),
-                                tuple(self.blockers), self.positions)
+                                tuple(self.blockers), self.positions, getattr(self, "training_flags", frozenset()))
 
     def check_api(self) -> None:
         """Every tf.estimator name used is one the rewrite maps; canned estimators and exports are not."""
@@ -225,7 +226,11 @@ class _Analyser:
         network = prefix[:last_layer + 1]
         if not network:
             self.block(fn, "model_fn", "no tf.layers call found: the network is not recognised")
+        flags = {_assign(s)[0] for s in network if self.is_training_flag(_assign(s)[1], roles)}  # type: ignore[index]
+        self.training_flags = frozenset(flags)
         for stmt in network:
+            if _assign(stmt)[0] in flags:  # type: ignore[index]
+                continue
             for role in ("labels", "mode"):
                 if roles.get(role) in names_used(stmt):
                     self.block(stmt, "model_fn", f"the network reads `{roles[role]}`; only features (and params) "
@@ -233,6 +238,15 @@ class _Analyser:
         rest = statements[len(network):]
         branches = {mode: self.path(rest, mode, roles) for mode in MODES}
         return network, {m: b for m, b in branches.items() if b is not None}
+
+    def is_training_flag(self, value: cst.BaseExpression, roles: dict[str, str]) -> bool:
+        """``mode == tf.estimator.ModeKeys.TRAIN``: what Keras calls ``training``."""
+        if isinstance(value, cst.Comparison) and len(value.comparisons) == 1 \
+                and isinstance(value.comparisons[0].operator, cst.Equal):
+            sides = [value.left, value.comparisons[0].comparator]
+            names = {dotted(side) for side in sides}
+            return roles.get("mode") in names and any(self.q(side) == "tf.estimator.ModeKeys.TRAIN" for side in sides)
+        return False
 
     def has_network_call(self, stmt: cst.CSTNode) -> bool:
         from tf2port.analysis.graph import calls_in

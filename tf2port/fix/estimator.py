@@ -168,6 +168,7 @@ class _Emitter:
     # ---- the network -----------------------------------------------------------------------------
     def layers(self) -> dict[int, _LayerCall]:
         out: dict[int, _LayerCall] = {}
+        taken: set[str] = set()
         for stmt in self.p.network:
             target, value = _assigned(stmt)
             if not isinstance(value, cst.Call):
@@ -183,6 +184,13 @@ class _Emitter:
                 continue
             constructor, template, inputs = built  # type: ignore[misc]
             attribute = target if target not in MODEL_ATTRIBUTES else target + "_layer"
+            if attribute in taken:  # `hidden = dropout(hidden)` after `hidden = dense(...)`
+                kind = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", constructor.split("(")[0].rsplit(".", 1)[-1]).lower()
+                attribute = f"{target}_{kind}"
+                n = 2
+                while attribute in taken:
+                    attribute, n = f"{target}_{kind}_{n}", n + 1
+            taken.add(attribute)
             extra = template.replace("{inputs}", inputs)
             extra = re.sub(r"training=[^,]*" + re.escape(self.roles.get("mode", "mode")) + r"[^,]*",
                            "training=training", extra)
@@ -196,15 +204,19 @@ class _Emitter:
         init_uses_params = any(params in names_used(_parse_expr(layer.constructor)) for layer in layers.values())
         call_lines: list[str] = []
         call_uses_params = False
+        flags = {name: "training" for name in self.p.training_flags}
         for stmt in self.p.network:
+            if _assigned(stmt)[0] in flags:
+                continue  # `is_training = mode == ModeKeys.TRAIN` is the call's `training` argument
             layer = layers.get(id(stmt))
             if layer is not None:
                 target, _ = _assigned(stmt)
-                args = _code(cst.parse_expression(layer.arguments).visit(self.op_rewriter({})))
+                call = cst.parse_expression(f"layer({layer.arguments})").visit(self.op_rewriter({}))
+                args = _code(call.visit(_Rename(flags)).with_changes(func=cst.Name("_"))).removeprefix("_(")[:-1]
                 call_lines.append(f"{target} = self.{layer.attribute}({args})")
                 continue
             call_uses_params |= params is not None and params in names_used(stmt)
-            call_lines.append(self.statement(stmt, {params: "self.params"} if params else {}))
+            call_lines.append(self.statement(stmt, {**flags, **({params: "self.params"} if params else {})}))
         self.init_takes_params = init_uses_params or call_uses_params
         init_args = f"self, {params}, **kwargs" if self.init_takes_params else "self, **kwargs"
         init_lines = ["super().__init__(**kwargs)"]
