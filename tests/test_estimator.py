@@ -417,6 +417,40 @@ def test_numpy_input_fn_becomes_a_tf_data_pipeline():
         """))
 
 
+def test_logging_tensor_hook_becomes_values_returned_by_the_step_and_logged_every_n():
+    # LoggingTensorHook logs its tags sorted, at iterations 0, N, 2N... of each train call, on the
+    # "tensorflow" logger (tf.get_logger() is the same logger)
+    out = fix(MODEL_FN.replace("    train_op = tf.train.GradientDescentOptimizer(0.1)",
+                               "    hook = tf.train.LoggingTensorHook({\"loss\": loss, \"y\": y}, every_n_iter=5)\n"
+                               "    train_op = tf.train.GradientDescentOptimizer(0.1)").replace(
+        "train_op=train_op)", "train_op=train_op, training_hooks=[hook])")
+        + 'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    assert "    return loss, {\"loss\": loss, \"y\": y}\n" in out
+    assert dd('''
+        def train(input_fn, steps=None, last_step=None):
+            """Estimator.train: a fresh input, `steps` more steps or up to global step `last_step` (fewer if
+            the input ends)."""
+            dataset = input_fn() if steps is None else input_fn().take(steps)
+            for iteration, (features, labels) in enumerate(dataset):
+                if last_step is not None and global_step.numpy() >= last_step:
+                    break
+                _, logged = train_step(features, labels)
+                if iteration % 5 == 0:
+                    tf.get_logger().info(", ".join(f"{tag} = {logged[tag].numpy()}" for tag in sorted(logged)))
+        ''') in out
+
+
+def test_time_based_logging_tensor_hook_is_declined():
+    source = MODEL_FN.replace("    train_op = tf.train.GradientDescentOptimizer(0.1)",
+                              "    hook = tf.train.LoggingTensorHook({\"loss\": loss}, every_n_secs=60)\n"
+                              "    train_op = tf.train.GradientDescentOptimizer(0.1)").replace(
+        "train_op=train_op)", "train_op=train_op, training_hooks=[hook])") + (
+        'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    assert declined(source) == [("TF104", 11, 12, "Estimator rewrite declined: only {tag: tensor name} dicts logged "
+                                                  "every_n_iter are rewritten (not tensor names as strings, "
+                                                  "every_n_secs, at_end or a formatter) (`tf.train.LoggingTensorHook`)")]
+
+
 def test_training_flag_from_mode_becomes_the_keras_training_argument():
     # `is_training = mode == ModeKeys.TRAIN` is what Keras passes as `training`; the second layer
     # bound to `hidden` gets its own attribute

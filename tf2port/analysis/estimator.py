@@ -164,7 +164,7 @@ class _Analyser:
                                   "this tf.estimator API is not rewritten")
                         checker.block(node, name, reason)
                     return False
-                if name in ("tf.train.LoggingTensorHook", "tf.train.SummarySaverHook", "tf.train.CheckpointSaverHook",
+                if name in ("tf.train.SummarySaverHook", "tf.train.CheckpointSaverHook",
                             "tf.train.SessionRunHook", "tf.train.NanTensorHook", "tf.train.ProfilerHook"):
                     checker.block(node, name, "only StopAtStepHook is mapped (to the training loop's stop condition)")
                     return False

@@ -150,6 +150,7 @@ class _Emitter:
         self.used = set().union(*(names_used(s) for s in kept)) - removed
         self.roles = program.parameters
         self.names: dict[str, str] = {}
+        self.hook: tuple[str, str, cst.SimpleStatementLine | None] | None = None
 
     @property
     def blockers(self) -> list[Declined]:
@@ -276,6 +277,35 @@ class _Emitter:
             return None
         return value
 
+    def logging_hook(self, branch: Branch) -> tuple[str, str, cst.SimpleStatementLine | None] | None | bool:
+        """``training_hooks=[tf.train.LoggingTensorHook({tag: tensor}, every_n_iter=N)]``: (dict code, N, statement).
+
+        None when there is no hook, False when the hooks cannot be rewritten (a blocker says why).
+        """
+        hooks = keyword(branch.spec, "training_hooks")
+        if hooks is None:
+            return None
+        if not isinstance(hooks, (cst.List, cst.Tuple)) or len(hooks.elements) != 1:
+            self.block(branch.spec, "training_hooks", "TRAIN: one LoggingTensorHook in a list is rewritten")
+            return False
+        hook, statement = hooks.elements[0].value, None
+        if isinstance(hook, cst.Name):
+            bound = [s for s in branch.statements if _assigned(s)[0] == hook.value]
+            statement = bound[-1] if bound else None
+            hook = _assigned(statement)[1] if statement is not None else hook
+        if not (isinstance(hook, cst.Call) and self.p.qualified(hook.func) == "tf.train.LoggingTensorHook"):
+            self.block(branch.spec, "training_hooks", "TRAIN: only a LoggingTensorHook is rewritten in training_hooks")
+            return False
+        tensors, every = keyword(hook, "tensors", 0), keyword(hook, "every_n_iter", 1)
+        extra = [a for a in hook.args if a.keyword and a.keyword.value not in ("tensors", "every_n_iter")]
+        if not (isinstance(tensors, cst.Dict) and all(isinstance(e, cst.DictElement) and isinstance(e.value, cst.Name)
+                                                      for e in tensors.elements)) or every is None or extra:
+            self.block(hook, "tf.train.LoggingTensorHook", "only {tag: tensor name} dicts logged every_n_iter are "
+                                                           "rewritten (not tensor names as strings, every_n_secs, "
+                                                           "at_end or a formatter)")
+            return False
+        return _code(tensors), _code(every), statement
+
     def train_parts(self, branch: Branch) -> tuple[str, str, list[cst.SimpleStatementLine]] | None:
         """(optimizer constructor, loss name, statements computing the loss) of the TRAIN path."""
         spec = branch.spec
@@ -315,8 +345,14 @@ class _Emitter:
         params = self.roles.get("params")
         if params:
             keras = _code(_parse_expr(keras).visit(_Rename({params: self.names["params"]})))
-        statements = [s for s in branch.statements if s is not minimize_stmt and s is not optimizer_stmt]
-        return keras, loss.value, self.slice(tuple(statements), {loss.value})
+        hook = self.logging_hook(branch)
+        if hook is False:
+            return None
+        self.hook = hook if hook else None
+        skip = (minimize_stmt, optimizer_stmt, hook[2] if hook else None)
+        statements = [s for s in branch.statements if all(s is not other for other in skip)]
+        needed = {loss.value} | (names_used(_parse_expr(hook[0])) if hook else set())
+        return keras, loss.value, self.slice(tuple(statements), needed)
 
     def metrics(self, branch: Branch) -> tuple[list[_Metric], list[cst.SimpleStatementLine]] | None:
         spec = branch.spec
@@ -468,27 +504,36 @@ class _Emitter:
         features, labels = self.roles["features"], self.roles.get("labels", "labels")
         if train is not None:
             keras, loss, statements = train
-            body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(statements, {loss})],
-                                   model, True)
+            logged = self.hook[0] if self.hook else None
+            extra = names_used(_parse_expr(logged)) if logged else set()
+            body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(
+                statements, {loss} | extra)], model, True)
             tape = "\n".join(_fit(f"        {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['train_step']}({features}, {labels}):\n"
                          f"    with {tf}.GradientTape() as tape:\n{tape}\n"
                          f"    gradients = tape.gradient({loss}, {model}.trainable_variables)\n"
                          f"    {names['optimizer']}.apply_gradients(zip(gradients, {model}.trainable_variables))\n"
                          f"    {names['global_step']}.assign_add(1)\n"
-                         f"    return {loss}\n")
+                         f"    return {loss}" + (f", {logged}" if logged else "") + "\n")
             save = (f"\n    {names['checkpoint_manager']}.save(checkpoint_number={names['global_step']})"
                     if model_dir is not None else "")
             then = ", then a checkpoint" if model_dir is not None else ""
+            loop, loop_end, iterate = ("iteration, (", ")", "enumerate(dataset)") if logged else ("", "", "dataset")
+            step_call = f"{names['train_step']}({features}, {labels})"
+            if logged:  # LoggingTensorHook: tags in sorted order at iterations 0, N, 2N... of each call
+                step_call = (f"_, logged = {step_call}\n"
+                             f"        if iteration % {self.hook[1]} == 0:\n"  # type: ignore[index]
+                             f"            {tf}.get_logger().info(\", \".join(f\"{{tag}} = {{logged[tag].numpy()}}\" "
+                             f"for tag in sorted(logged)))")
             steps.append(
                 f"def {names['train']}(input_fn, steps=None, last_step=None):\n"
                 f'    """Estimator.train: a fresh input, `steps` more steps or up to global step `last_step` '
                 f'(fewer if\n    the input ends){then}."""\n'
                 f"    dataset = input_fn() if steps is None else input_fn().take(steps)\n"
-                f"    for {features}, {labels} in dataset:\n"
+                f"    for {loop}{features}, {labels}{loop_end} in {iterate}:\n"
                 f"        if last_step is not None and {names['global_step']}.numpy() >= last_step:\n"
                 f"            break\n"
-                f"        {names['train_step']}({features}, {labels})" + save + "\n")
+                f"        {step_call}" + save + "\n")
         if evaluate is not None:
             metrics, statements = evaluate
             loss = keyword(p.branches["EVAL"].spec, "loss").value  # type: ignore[union-attr]
@@ -637,15 +682,16 @@ class _Emitter:
         for i, arg in enumerate(call.args):
             key = arg.keyword.value if arg.keyword else (allowed[i] if i < len(allowed) else None)
             if key not in allowed or arg.star:
-                self.block(call, f"{self.p.estimator_name}.{site.method}", f"argument `{key}` is not rewritten")
+                self.block(site.call, f"{self.p.estimator_name}.{site.method}", f"argument `{key}` is not rewritten")
                 return None
             given[key] = arg.value
         if "input_fn" not in given:
-            self.block(call, site.method, "input_fn is missing")
+            self.block(site.call, site.method, "input_fn is missing")
             return None
         input_fn = _code(given["input_fn"])
         if site.method == "train":
-            last, counts = self.hooks_last_step(given.get("hooks"), call)
+            # hooks are read from the original node: a declined hook is reported at its own line
+            last, counts = self.hooks_last_step(keyword(site.call, "hooks", allowed.index("hooks")), site.call)
             steps = ([_code(given["steps"])] if "steps" in given else []) + counts
             if "max_steps" in given:
                 last.insert(0, _code(given["max_steps"]))
