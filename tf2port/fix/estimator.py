@@ -22,8 +22,9 @@ import libcst as cst
 
 from tf2port.analysis.estimator import Branch, EstimatorProgram, Site, analyse_estimator, qualified_name
 from tf2port.analysis.graph import calls_in, dotted, keyword, names_used
-from tf2port.fix.graph_to_eager import (LAYER_MAP, LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
-                                        _Emitter, _OpRewriter)
+from tf2port.fix.graph_to_eager import (LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
+                                        _OpRewriter)
+from tf2port.fix.graph_to_eager import _Emitter as _GraphEmitter
 
 # tf.metrics function -> (Keras metric class, the TF1 arguments passed to update_state, in order)
 METRIC_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -47,9 +48,9 @@ class EstimatorRewrite:
 class _Mappings:
     """What graph_to_eager's optimizer / layer / initializer / loss mappings read from their emitter."""
 
-    initializer = _Emitter.initializer
-    keras_optimizer = _Emitter.keras_optimizer
-    keras_layer = _Emitter.keras_layer
+    initializer = _GraphEmitter.initializer
+    keras_optimizer = _GraphEmitter.keras_optimizer
+    keras_layer = _GraphEmitter.keras_layer
 
     def __init__(self, program: EstimatorProgram) -> None:
         self.program = program
@@ -140,7 +141,7 @@ def _camel(name: str) -> str:
     return camel if camel.endswith("Model") else camel + "Model" if camel != "Model" else camel
 
 
-class _Emitter:
+class _EstimatorEmitter:
     def __init__(self, program: EstimatorProgram) -> None:
         self.p = program
         self.tf = program.tf
@@ -271,23 +272,17 @@ class _Emitter:
         used = set(extra).union(*(names_used(_assigned(s)[1]) for s in statements)) if statements else set(extra)
         return used & network
 
-    def spec_value(self, spec: cst.Call, key: str, branch: Branch) -> cst.BaseExpression | None:
-        value = keyword(spec, key)
-        if value is None and key == "mode":
-            return None
-        return value
-
-    def logging_hook(self, branch: Branch) -> tuple[str, str, cst.SimpleStatementLine | None] | None | bool:
+    def logging_hook(self, branch: Branch) -> tuple[str, str, cst.SimpleStatementLine | None] | None:
         """``training_hooks=[tf.train.LoggingTensorHook({tag: tensor}, every_n_iter=N)]``: (dict code, N, statement).
 
-        None when there is no hook, False when the hooks cannot be rewritten (a blocker says why).
+        None when there is no hook, or when the hooks cannot be rewritten (then a blocker says why).
         """
         hooks = keyword(branch.spec, "training_hooks")
         if hooks is None:
             return None
         if not isinstance(hooks, (cst.List, cst.Tuple)) or len(hooks.elements) != 1:
             self.block(branch.spec, "training_hooks", "TRAIN: one LoggingTensorHook in a list is rewritten")
-            return False
+            return None
         hook, statement = hooks.elements[0].value, None
         if isinstance(hook, cst.Name):
             bound = [s for s in branch.statements if _assigned(s)[0] == hook.value]
@@ -295,7 +290,7 @@ class _Emitter:
             hook = _assigned(statement)[1] if statement is not None else hook
         if not (isinstance(hook, cst.Call) and self.p.qualified(hook.func) == "tf.train.LoggingTensorHook"):
             self.block(branch.spec, "training_hooks", "TRAIN: only a LoggingTensorHook is rewritten in training_hooks")
-            return False
+            return None
         tensors, every = keyword(hook, "tensors", 0), keyword(hook, "every_n_iter", 1)
         extra = [a for a in hook.args if a.keyword and a.keyword.value not in ("tensors", "every_n_iter")]
         if not (isinstance(tensors, cst.Dict) and all(isinstance(e, cst.DictElement) and isinstance(e.value, cst.Name)
@@ -303,7 +298,7 @@ class _Emitter:
             self.block(hook, "tf.train.LoggingTensorHook", "only {tag: tensor name} dicts logged every_n_iter are "
                                                            "rewritten (not tensor names as strings, every_n_secs, "
                                                            "at_end or a formatter)")
-            return False
+            return None
         return _code(tensors), _code(every), statement
 
     def train_parts(self, branch: Branch) -> tuple[str, str, list[cst.SimpleStatementLine]] | None:
@@ -345,10 +340,11 @@ class _Emitter:
         params = self.roles.get("params")
         if params:
             keras = _code(_parse_expr(keras).visit(_Rename({params: self.names["params"]})))
+        blocked = len(self.blockers)
         hook = self.logging_hook(branch)
-        if hook is False:
+        if len(self.blockers) > blocked:
             return None
-        self.hook = hook if hook else None
+        self.hook = hook
         skip = (minimize_stmt, optimizer_stmt, hook[2] if hook else None)
         statements = [s for s in branch.statements if all(s is not other for other in skip)]
         needed = {loss.value} | (names_used(_parse_expr(hook[0])) if hook else set())
@@ -505,9 +501,9 @@ class _Emitter:
         if train is not None:
             keras, loss, statements = train
             logged = self.hook[0] if self.hook else None
-            extra = names_used(_parse_expr(logged)) if logged else set()
+            logged_names = names_used(_parse_expr(logged)) if logged else set()
             body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(
-                statements, {loss} | extra)], model, True)
+                statements, {loss} | logged_names)], model, True)
             tape = "\n".join(_fit(f"        {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['train_step']}({features}, {labels}):\n"
                          f"    with {tf}.GradientTape() as tape:\n{tape}\n"
@@ -536,12 +532,12 @@ class _Emitter:
                 f"        {step_call}" + save + "\n")
         if evaluate is not None:
             metrics, statements = evaluate
-            loss = keyword(p.branches["EVAL"].spec, "loss").value  # type: ignore[union-attr]
-            needed = {loss}.union(*(names_used(a) for m in metrics for a in m.arguments))
+            eval_loss: str = keyword(p.branches["EVAL"].spec, "loss").value  # type: ignore[union-attr]
+            needed = {eval_loss}.union(*(names_used(a) for m in metrics for a in m.arguments))
             body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(statements, needed)],
                                    model, False)
             body += [f"{m.variable}.update_state({', '.join(_code(a) for a in m.arguments)})" for m in metrics]
-            body += [f"{names['loss_metric']}.update_state({loss})", f"return {loss}"]
+            body += [f"{names['loss_metric']}.update_state({eval_loss})", f"return {eval_loss}"]
             lines = "\n".join(_fit(f"    {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['evaluate_step']}({features}, {labels}):\n{lines}\n")
             every = [m.variable for m in metrics] + [names["loss_metric"]]
@@ -767,7 +763,7 @@ class _StatementView:
 
 
 class _SiteRewriter(cst.CSTTransformer):
-    def __init__(self, emitter: _Emitter) -> None:
+    def __init__(self, emitter: _EstimatorEmitter) -> None:
         self.e = emitter
         self.sites = {id(site.call): site for site in emitter.p.sites if site.statement is None}
 
@@ -793,7 +789,7 @@ def rewrite(text: str) -> EstimatorRewrite:
     program, blockers = analyse_estimator(module, aliases)
     if blockers or program is None:
         return EstimatorRewrite(None, [Declined(b.line, b.col, b.construct, b.reason) for b in blockers])
-    emitter = _Emitter(program)
+    emitter = _EstimatorEmitter(program)
     try:
         new = emitter.build()
         code = new.code if new is not None else None
@@ -806,5 +802,3 @@ def rewrite(text: str) -> EstimatorRewrite:
         return EstimatorRewrite(None, emitter.blockers)
     return EstimatorRewrite(code)
 
-
-__all__ = ["EstimatorRewrite", "rewrite", "LAYER_MAP", "MAX_LINE"]
