@@ -59,7 +59,7 @@ def declined(source: str) -> list[tuple[str, int, int, str]]:
 
 # --- goldens ---------------------------------------------------------------------------------------
 def test_there_are_estimator_goldens():
-    assert [p.name for p in FIXTURES] == ["estimator_classifier", "estimator_numpy_input",
+    assert [p.name for p in FIXTURES] == ["estimator_batch_norm", "estimator_classifier", "estimator_numpy_input",
                                           "estimator_train_and_evaluate"]
 
 
@@ -565,6 +565,16 @@ def test_shuffling_numpy_input_fn_is_declined():
                                                   "rewritten (`tf.estimator.inputs.numpy_input_fn`)")]
 
 
+def test_control_dependencies_other_than_update_ops_are_declined():
+    source = MODEL_FN.replace(
+        "    train_op = tf.train.GradientDescentOptimizer(0.1)",
+        "    with tf.control_dependencies([tf.print(loss)]):\n        train_op = tf.train.GradientDescentOptimizer(0.1)") + (
+        'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    assert declined(source) == [("TF104", 11, 5, "Estimator rewrite declined: only `with tf.control_dependencies("
+                                                 "UPDATE_OPS):` around the train op is rewritten "
+                                                 "(`tf.control_dependencies`)")]
+
+
 def test_network_reading_labels_is_declined():
     source = MODEL_FN.replace('tf.layers.dense(features["x"], 1)', 'tf.layers.dense(features["x"] + labels, 1)') + (
         'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
@@ -574,8 +584,9 @@ def test_network_reading_labels_is_declined():
 
 # --- verification -----------------------------------------------------------------------------------
 # (steps, printed numbers): classifier 30 + 10 train steps, 2 eval and 2 predict batches;
-# train_and_evaluate 45 train steps (the hook's last step), 2 + 1 eval batches; numpy 8 + 4 train steps
-COMPARED = {"estimator_classifier": (44, 15), "estimator_train_and_evaluate": (48, 3),
+# train_and_evaluate 45 train steps (the hook's last step), 2 + 1 eval batches; numpy 8 + 4 train steps;
+# batch norm 9 train steps and 3 eval batches (these use the moving averages the train steps updated)
+COMPARED = {"estimator_batch_norm": (12, 1), "estimator_classifier": (44, 15), "estimator_train_and_evaluate": (48, 3),
             "estimator_numpy_input": (12, 0)}
 
 
@@ -589,7 +600,8 @@ def test_golden_runs_on_tf2_and_verifies_equivalent(folder):
     assert verdict.status == "equivalent", verdict.to_json()
     assert len(verdict.original_losses) >= 3 and len(verdict.converted_losses) == len(verdict.original_losses)
     steps, printed = COMPARED[folder.name]  # every train step, evaluation batch and prediction batch
-    assert (verdict.compared.steps, verdict.compared.printed, verdict.compared.variables) == (steps, printed, 4)
+    variables = 6 if folder.name == "estimator_batch_norm" else 4  # trainable: kernels, biases, gamma, beta
+    assert (verdict.compared.steps, verdict.compared.printed, verdict.compared.variables) == (steps, printed, variables)
     assert not any("not matched" in note for note in verdict.notes)
 
 

@@ -117,7 +117,9 @@ class _Analyser:
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.positions.get(node)
         line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
-        self.blockers.append(Blocker(line, col, construct, reason))
+        blocker = Blocker(line, col, construct, reason)
+        if blocker not in self.blockers:  # each mode's path walks the shared statements again
+            self.blockers.append(blocker)
 
     def line(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -267,6 +269,18 @@ class _Analyser:
                     self.block(stmt, "model_fn", f"the `{branch_mode}` block does not return an EstimatorSpec")
                     return None
                 return Branch(tuple(taken) + inner.statements, inner.spec)
+            if isinstance(stmt, cst.With):
+                if not self.runs_update_ops(stmt, taken):
+                    self.block(stmt, "tf.control_dependencies", "only `with tf.control_dependencies(UPDATE_OPS):` "
+                                                                "around the train op is rewritten")
+                    return None
+                # batch-norm moving averages: Keras layers update them when called with training=True
+                for inner in stmt.body.body:
+                    if _assign(inner) is None:
+                        self.block(inner, "model_fn", "only `name = value` statements under control_dependencies")
+                        return None
+                    taken.append(inner)  # type: ignore[arg-type]
+                continue
             value = _return_call(stmt)
             if value is not None:
                 if isinstance(value, cst.Call) and self.q(value.func) == "tf.estimator.EstimatorSpec":
@@ -279,6 +293,20 @@ class _Analyser:
                 return None
             taken.append(stmt)  # type: ignore[arg-type]
         return None
+
+    def runs_update_ops(self, stmt: cst.With, taken: list[cst.SimpleStatementLine]) -> bool:
+        """``with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):`` (or a name bound to it)."""
+        if len(stmt.items) != 1 or stmt.items[0].asname is not None:
+            return False
+        call = stmt.items[0].item
+        if not (isinstance(call, cst.Call) and self.q(call.func) == "tf.control_dependencies" and len(call.args) == 1):
+            return False
+        value = call.args[0].value
+        if isinstance(value, cst.Name):
+            bound = [_assign(s)[1] for s in taken if _assign(s)[0] == value.value]  # type: ignore[index]
+            value = bound[-1] if bound else value
+        return (isinstance(value, cst.Call) and self.q(value.func) == "tf.get_collection" and len(value.args) == 1
+                and self.q(value.args[0].value) == "tf.GraphKeys.UPDATE_OPS")
 
     def mode_test(self, stmt: cst.If, roles: dict[str, str]) -> str | None:
         test = stmt.test
