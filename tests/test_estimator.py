@@ -59,7 +59,7 @@ def declined(source: str) -> list[tuple[str, int, int, str]]:
 
 # --- goldens ---------------------------------------------------------------------------------------
 def test_there_are_estimator_goldens():
-    assert [p.name for p in FIXTURES] == ["estimator_classifier", "estimator_numpy_input",
+    assert [p.name for p in FIXTURES] == ["estimator_batch_norm", "estimator_classifier", "estimator_numpy_input",
                                           "estimator_train_and_evaluate"]
 
 
@@ -417,6 +417,67 @@ def test_numpy_input_fn_becomes_a_tf_data_pipeline():
         """))
 
 
+def test_logging_tensor_hook_becomes_values_returned_by_the_step_and_logged_every_n():
+    # LoggingTensorHook logs its tags sorted, at iterations 0, N, 2N... of each train call, on the
+    # "tensorflow" logger (tf.get_logger() is the same logger)
+    out = fix(MODEL_FN.replace("    train_op = tf.train.GradientDescentOptimizer(0.1)",
+                               "    hook = tf.train.LoggingTensorHook({\"loss\": loss, \"y\": y}, every_n_iter=5)\n"
+                               "    train_op = tf.train.GradientDescentOptimizer(0.1)").replace(
+        "train_op=train_op)", "train_op=train_op, training_hooks=[hook])")
+        + 'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    assert "    return loss, {\"loss\": loss, \"y\": y}\n" in out
+    assert dd('''
+        def train(input_fn, steps=None, last_step=None):
+            """Estimator.train: a fresh input, `steps` more steps or up to global step `last_step` (fewer if
+            the input ends)."""
+            dataset = input_fn() if steps is None else input_fn().take(steps)
+            for iteration, (features, labels) in enumerate(dataset):
+                if last_step is not None and global_step.numpy() >= last_step:
+                    break
+                _, logged = train_step(features, labels)
+                if iteration % 5 == 0:
+                    tf.get_logger().info(", ".join(f"{tag} = {logged[tag].numpy()}" for tag in sorted(logged)))
+        ''') in out
+
+
+def test_time_based_logging_tensor_hook_is_declined():
+    source = MODEL_FN.replace("    train_op = tf.train.GradientDescentOptimizer(0.1)",
+                              "    hook = tf.train.LoggingTensorHook({\"loss\": loss}, every_n_secs=60)\n"
+                              "    train_op = tf.train.GradientDescentOptimizer(0.1)").replace(
+        "train_op=train_op)", "train_op=train_op, training_hooks=[hook])") + (
+        'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    assert declined(source) == [("TF104", 11, 12, "Estimator rewrite declined: only {tag: tensor name} dicts logged "
+                                                  "every_n_iter are rewritten (not tensor names as strings, "
+                                                  "every_n_secs, at_end or a formatter) (`tf.train.LoggingTensorHook`)")]
+
+
+def test_training_flag_from_mode_becomes_the_keras_training_argument():
+    # `is_training = mode == ModeKeys.TRAIN` is what Keras passes as `training`; the second layer
+    # bound to `hidden` gets its own attribute
+    before = MODEL_FN.replace(
+        '    y = tf.layers.dense(features["x"], 1)\n',
+        '    is_training = mode == tf.estimator.ModeKeys.TRAIN\n'
+        '    hidden = tf.layers.dense(features["x"], 8, activation=tf.nn.relu)\n'
+        '    hidden = tf.layers.dropout(hidden, rate=0.25, training=is_training)\n'
+        '    y = tf.layers.dense(hidden, 1)\n') + 'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n'
+    assert dd("""
+        class Model(tf.keras.Model):
+            \"\"\"The network of `model_fn`: what it computes from the features in every mode.\"\"\"
+
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.hidden = tf.keras.layers.Dense(8, activation=tf.nn.relu)
+                self.hidden_dropout = tf.keras.layers.Dropout(rate=0.25)
+                self.y = tf.keras.layers.Dense(1)
+
+            def call(self, features, training=False):
+                hidden = self.hidden(features["x"])
+                hidden = self.hidden_dropout(hidden, training=training)
+                y = self.y(hidden)
+                return y
+        """) in fix(before)
+
+
 @pytest.mark.parametrize("converted", [TRAIN_ONLY_CONVERTED, PREDICT_ONLY_CONVERTED, EVALUATE_ONLY_CONVERTED,
                                        TRAIN_AND_EVALUATE_CONVERTED], ids=["train", "predict", "evaluate", "tae"])
 def test_converted_program_is_left_alone(converted):
@@ -504,6 +565,16 @@ def test_shuffling_numpy_input_fn_is_declined():
                                                   "rewritten (`tf.estimator.inputs.numpy_input_fn`)")]
 
 
+def test_control_dependencies_other_than_update_ops_are_declined():
+    source = MODEL_FN.replace(
+        "    train_op = tf.train.GradientDescentOptimizer(0.1)",
+        "    with tf.control_dependencies([tf.print(loss)]):\n        train_op = tf.train.GradientDescentOptimizer(0.1)") + (
+        'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    assert declined(source) == [("TF104", 11, 5, "Estimator rewrite declined: only `with tf.control_dependencies("
+                                                 "UPDATE_OPS):` around the train op is rewritten "
+                                                 "(`tf.control_dependencies`)")]
+
+
 def test_network_reading_labels_is_declined():
     source = MODEL_FN.replace('tf.layers.dense(features["x"], 1)', 'tf.layers.dense(features["x"] + labels, 1)') + (
         'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
@@ -513,8 +584,9 @@ def test_network_reading_labels_is_declined():
 
 # --- verification -----------------------------------------------------------------------------------
 # (steps, printed numbers): classifier 30 + 10 train steps, 2 eval and 2 predict batches;
-# train_and_evaluate 45 train steps (the hook's last step), 2 + 1 eval batches; numpy 8 + 4 train steps
-COMPARED = {"estimator_classifier": (44, 15), "estimator_train_and_evaluate": (48, 3),
+# train_and_evaluate 45 train steps (the hook's last step), 2 + 1 eval batches; numpy 8 + 4 train steps;
+# batch norm 9 train steps and 3 eval batches (these use the moving averages the train steps updated)
+COMPARED = {"estimator_batch_norm": (12, 1), "estimator_classifier": (44, 15), "estimator_train_and_evaluate": (48, 3),
             "estimator_numpy_input": (12, 0)}
 
 
@@ -528,7 +600,8 @@ def test_golden_runs_on_tf2_and_verifies_equivalent(folder):
     assert verdict.status == "equivalent", verdict.to_json()
     assert len(verdict.original_losses) >= 3 and len(verdict.converted_losses) == len(verdict.original_losses)
     steps, printed = COMPARED[folder.name]  # every train step, evaluation batch and prediction batch
-    assert (verdict.compared.steps, verdict.compared.printed, verdict.compared.variables) == (steps, printed, 4)
+    variables = 6 if folder.name == "estimator_batch_norm" else 4  # trainable: kernels, biases, gamma, beta
+    assert (verdict.compared.steps, verdict.compared.printed, verdict.compared.variables) == (steps, printed, variables)
     assert not any("not matched" in note for note in verdict.notes)
 
 

@@ -70,7 +70,8 @@ class EstimatorProgram:
     specs: dict[str, cst.Call]  # TrainSpec / EvalSpec assignments by target name
     spec_statements: tuple[cst.SimpleStatementLine, ...]
     blockers: tuple[Blocker, ...]
-    positions: object  # libcst PositionProvider results for ``module``
+    positions: object
+    training_flags: frozenset[str]  # network names bound to `mode == ModeKeys.TRAIN`: Keras' `training`  # libcst PositionProvider results for ``module``
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         return qualified_name(node, self.aliases)
@@ -116,7 +117,9 @@ class _Analyser:
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.positions.get(node)
         line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
-        self.blockers.append(Blocker(line, col, construct, reason))
+        blocker = Blocker(line, col, construct, reason)
+        if blocker not in self.blockers:  # each mode's path walks the shared statements again
+            self.blockers.append(blocker)
 
     def line(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -147,7 +150,7 @@ class _Analyser:
         stmt, name, call = estimator
         return EstimatorProgram(self.module, self.tf, self.aliases, model_fn, parameters, tuple(network),
                                 branches, stmt, name, call, tuple(sites), specs, tuple(spec_statements),
-                                tuple(self.blockers), self.positions)
+                                tuple(self.blockers), self.positions, getattr(self, "training_flags", frozenset()))
 
     def check_api(self) -> None:
         """Every tf.estimator name used is one the rewrite maps; canned estimators and exports are not."""
@@ -163,7 +166,7 @@ class _Analyser:
                                   "this tf.estimator API is not rewritten")
                         checker.block(node, name, reason)
                     return False
-                if name in ("tf.train.LoggingTensorHook", "tf.train.SummarySaverHook", "tf.train.CheckpointSaverHook",
+                if name in ("tf.train.SummarySaverHook", "tf.train.CheckpointSaverHook",
                             "tf.train.SessionRunHook", "tf.train.NanTensorHook", "tf.train.ProfilerHook"):
                     checker.block(node, name, "only StopAtStepHook is mapped (to the training loop's stop condition)")
                     return False
@@ -225,7 +228,11 @@ class _Analyser:
         network = prefix[:last_layer + 1]
         if not network:
             self.block(fn, "model_fn", "no tf.layers call found: the network is not recognised")
+        flags = {_assign(s)[0] for s in network if self.is_training_flag(_assign(s)[1], roles)}  # type: ignore[index]
+        self.training_flags = frozenset(flags)
         for stmt in network:
+            if _assign(stmt)[0] in flags:  # type: ignore[index]
+                continue
             for role in ("labels", "mode"):
                 if roles.get(role) in names_used(stmt):
                     self.block(stmt, "model_fn", f"the network reads `{roles[role]}`; only features (and params) "
@@ -233,6 +240,15 @@ class _Analyser:
         rest = statements[len(network):]
         branches = {mode: self.path(rest, mode, roles) for mode in MODES}
         return network, {m: b for m, b in branches.items() if b is not None}
+
+    def is_training_flag(self, value: cst.BaseExpression, roles: dict[str, str]) -> bool:
+        """``mode == tf.estimator.ModeKeys.TRAIN``: what Keras calls ``training``."""
+        if isinstance(value, cst.Comparison) and len(value.comparisons) == 1 \
+                and isinstance(value.comparisons[0].operator, cst.Equal):
+            sides = [value.left, value.comparisons[0].comparator]
+            names = {dotted(side) for side in sides}
+            return roles.get("mode") in names and any(self.q(side) == "tf.estimator.ModeKeys.TRAIN" for side in sides)
+        return False
 
     def has_network_call(self, stmt: cst.CSTNode) -> bool:
         from tf2port.analysis.graph import calls_in
@@ -253,6 +269,18 @@ class _Analyser:
                     self.block(stmt, "model_fn", f"the `{branch_mode}` block does not return an EstimatorSpec")
                     return None
                 return Branch(tuple(taken) + inner.statements, inner.spec)
+            if isinstance(stmt, cst.With):
+                if not self.runs_update_ops(stmt, taken):
+                    self.block(stmt, "tf.control_dependencies", "only `with tf.control_dependencies(UPDATE_OPS):` "
+                                                                "around the train op is rewritten")
+                    return None
+                # batch-norm moving averages: Keras layers update them when called with training=True
+                for inner in stmt.body.body:
+                    if _assign(inner) is None:
+                        self.block(inner, "model_fn", "only `name = value` statements under control_dependencies")
+                        return None
+                    taken.append(inner)  # type: ignore[arg-type]
+                continue
             value = _return_call(stmt)
             if value is not None:
                 if isinstance(value, cst.Call) and self.q(value.func) == "tf.estimator.EstimatorSpec":
@@ -265,6 +293,20 @@ class _Analyser:
                 return None
             taken.append(stmt)  # type: ignore[arg-type]
         return None
+
+    def runs_update_ops(self, stmt: cst.With, taken: list[cst.SimpleStatementLine]) -> bool:
+        """``with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):`` (or a name bound to it)."""
+        if len(stmt.items) != 1 or stmt.items[0].asname is not None:
+            return False
+        call = stmt.items[0].item
+        if not (isinstance(call, cst.Call) and self.q(call.func) == "tf.control_dependencies" and len(call.args) == 1):
+            return False
+        value = call.args[0].value
+        if isinstance(value, cst.Name):
+            bound = [_assign(s)[1] for s in taken if _assign(s)[0] == value.value]  # type: ignore[index]
+            value = bound[-1] if bound else value
+        return (isinstance(value, cst.Call) and self.q(value.func) == "tf.get_collection" and len(value.args) == 1
+                and self.q(value.args[0].value) == "tf.GraphKeys.UPDATE_OPS")
 
     def mode_test(self, stmt: cst.If, roles: dict[str, str]) -> str | None:
         test = stmt.test

@@ -22,8 +22,9 @@ import libcst as cst
 
 from tf2port.analysis.estimator import Branch, EstimatorProgram, Site, analyse_estimator, qualified_name
 from tf2port.analysis.graph import calls_in, dotted, keyword, names_used
-from tf2port.fix.graph_to_eager import (LAYER_MAP, LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
-                                        _Emitter, _OpRewriter)
+from tf2port.fix.graph_to_eager import (LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
+                                        _OpRewriter)
+from tf2port.fix.graph_to_eager import _Emitter as _GraphEmitter
 
 # tf.metrics function -> (Keras metric class, the TF1 arguments passed to update_state, in order)
 METRIC_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -47,9 +48,9 @@ class EstimatorRewrite:
 class _Mappings:
     """What graph_to_eager's optimizer / layer / initializer / loss mappings read from their emitter."""
 
-    initializer = _Emitter.initializer
-    keras_optimizer = _Emitter.keras_optimizer
-    keras_layer = _Emitter.keras_layer
+    initializer = _GraphEmitter.initializer
+    keras_optimizer = _GraphEmitter.keras_optimizer
+    keras_layer = _GraphEmitter.keras_layer
 
     def __init__(self, program: EstimatorProgram) -> None:
         self.program = program
@@ -140,7 +141,7 @@ def _camel(name: str) -> str:
     return camel if camel.endswith("Model") else camel + "Model" if camel != "Model" else camel
 
 
-class _Emitter:
+class _EstimatorEmitter:
     def __init__(self, program: EstimatorProgram) -> None:
         self.p = program
         self.tf = program.tf
@@ -150,6 +151,7 @@ class _Emitter:
         self.used = set().union(*(names_used(s) for s in kept)) - removed
         self.roles = program.parameters
         self.names: dict[str, str] = {}
+        self.hook: tuple[str, str, cst.SimpleStatementLine | None] | None = None
 
     @property
     def blockers(self) -> list[Declined]:
@@ -168,6 +170,7 @@ class _Emitter:
     # ---- the network -----------------------------------------------------------------------------
     def layers(self) -> dict[int, _LayerCall]:
         out: dict[int, _LayerCall] = {}
+        taken: set[str] = set()
         for stmt in self.p.network:
             target, value = _assigned(stmt)
             if not isinstance(value, cst.Call):
@@ -183,6 +186,13 @@ class _Emitter:
                 continue
             constructor, template, inputs = built  # type: ignore[misc]
             attribute = target if target not in MODEL_ATTRIBUTES else target + "_layer"
+            if attribute in taken:  # `hidden = dropout(hidden)` after `hidden = dense(...)`
+                kind = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", constructor.split("(")[0].rsplit(".", 1)[-1]).lower()
+                attribute = f"{target}_{kind}"
+                n = 2
+                while attribute in taken:
+                    attribute, n = f"{target}_{kind}_{n}", n + 1
+            taken.add(attribute)
             extra = template.replace("{inputs}", inputs)
             extra = re.sub(r"training=[^,]*" + re.escape(self.roles.get("mode", "mode")) + r"[^,]*",
                            "training=training", extra)
@@ -196,15 +206,19 @@ class _Emitter:
         init_uses_params = any(params in names_used(_parse_expr(layer.constructor)) for layer in layers.values())
         call_lines: list[str] = []
         call_uses_params = False
+        flags = {name: "training" for name in self.p.training_flags}
         for stmt in self.p.network:
+            if _assigned(stmt)[0] in flags:
+                continue  # `is_training = mode == ModeKeys.TRAIN` is the call's `training` argument
             layer = layers.get(id(stmt))
             if layer is not None:
                 target, _ = _assigned(stmt)
-                args = _code(cst.parse_expression(layer.arguments).visit(self.op_rewriter({})))
+                call = cst.parse_expression(f"layer({layer.arguments})").visit(self.op_rewriter({}))
+                args = _code(call.visit(_Rename(flags)).with_changes(func=cst.Name("_"))).removeprefix("_(")[:-1]
                 call_lines.append(f"{target} = self.{layer.attribute}({args})")
                 continue
             call_uses_params |= params is not None and params in names_used(stmt)
-            call_lines.append(self.statement(stmt, {params: "self.params"} if params else {}))
+            call_lines.append(self.statement(stmt, {**flags, **({params: "self.params"} if params else {})}))
         self.init_takes_params = init_uses_params or call_uses_params
         init_args = f"self, {params}, **kwargs" if self.init_takes_params else "self, **kwargs"
         init_lines = ["super().__init__(**kwargs)"]
@@ -258,11 +272,34 @@ class _Emitter:
         used = set(extra).union(*(names_used(_assigned(s)[1]) for s in statements)) if statements else set(extra)
         return used & network
 
-    def spec_value(self, spec: cst.Call, key: str, branch: Branch) -> cst.BaseExpression | None:
-        value = keyword(spec, key)
-        if value is None and key == "mode":
+    def logging_hook(self, branch: Branch) -> tuple[str, str, cst.SimpleStatementLine | None] | None:
+        """``training_hooks=[tf.train.LoggingTensorHook({tag: tensor}, every_n_iter=N)]``: (dict code, N, statement).
+
+        None when there is no hook, or when the hooks cannot be rewritten (then a blocker says why).
+        """
+        hooks = keyword(branch.spec, "training_hooks")
+        if hooks is None:
             return None
-        return value
+        if not isinstance(hooks, (cst.List, cst.Tuple)) or len(hooks.elements) != 1:
+            self.block(branch.spec, "training_hooks", "TRAIN: one LoggingTensorHook in a list is rewritten")
+            return None
+        hook, statement = hooks.elements[0].value, None
+        if isinstance(hook, cst.Name):
+            bound = [s for s in branch.statements if _assigned(s)[0] == hook.value]
+            statement = bound[-1] if bound else None
+            hook = _assigned(statement)[1] if statement is not None else hook
+        if not (isinstance(hook, cst.Call) and self.p.qualified(hook.func) == "tf.train.LoggingTensorHook"):
+            self.block(branch.spec, "training_hooks", "TRAIN: only a LoggingTensorHook is rewritten in training_hooks")
+            return None
+        tensors, every = keyword(hook, "tensors", 0), keyword(hook, "every_n_iter", 1)
+        extra = [a for a in hook.args if a.keyword and a.keyword.value not in ("tensors", "every_n_iter")]
+        if not (isinstance(tensors, cst.Dict) and all(isinstance(e, cst.DictElement) and isinstance(e.value, cst.Name)
+                                                      for e in tensors.elements)) or every is None or extra:
+            self.block(hook, "tf.train.LoggingTensorHook", "only {tag: tensor name} dicts logged every_n_iter are "
+                                                           "rewritten (not tensor names as strings, every_n_secs, "
+                                                           "at_end or a formatter)")
+            return None
+        return _code(tensors), _code(every), statement
 
     def train_parts(self, branch: Branch) -> tuple[str, str, list[cst.SimpleStatementLine]] | None:
         """(optimizer constructor, loss name, statements computing the loss) of the TRAIN path."""
@@ -307,8 +344,15 @@ class _Emitter:
         params = self.roles.get("params")
         if params:
             keras = _code(_parse_expr(keras).visit(_Rename({params: self.names["params"]})))
-        statements = [s for s in branch.statements if s is not minimize_stmt and s is not optimizer_stmt]
-        return keras, loss.value, self.slice(tuple(statements), {loss.value})
+        blocked = len(self.blockers)
+        hook = self.logging_hook(branch)
+        if len(self.blockers) > blocked:
+            return None
+        self.hook = hook
+        skip = (minimize_stmt, optimizer_stmt, hook[2] if hook else None)
+        statements = [s for s in branch.statements if all(s is not other for other in skip)]
+        needed = {loss.value} | (names_used(_parse_expr(hook[0])) if hook else set())
+        return keras, loss.value, self.slice(tuple(statements), needed)
 
     def metrics(self, branch: Branch) -> tuple[list[_Metric], list[cst.SimpleStatementLine]] | None:
         spec = branch.spec
@@ -460,35 +504,44 @@ class _Emitter:
         features, labels = self.roles["features"], self.roles.get("labels", "labels")
         if train is not None:
             keras, loss, statements = train
-            body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(statements, {loss})],
-                                   model, True)
+            logged = self.hook[0] if self.hook else None
+            logged_names = names_used(_parse_expr(logged)) if logged else set()
+            body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(
+                statements, {loss} | logged_names)], model, True)
             tape = "\n".join(_fit(f"        {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['train_step']}({features}, {labels}):\n"
                          f"    with {tf}.GradientTape() as tape:\n{tape}\n"
                          f"    gradients = tape.gradient({loss}, {model}.trainable_variables)\n"
                          f"    {names['optimizer']}.apply_gradients(zip(gradients, {model}.trainable_variables))\n"
                          f"    {names['global_step']}.assign_add(1)\n"
-                         f"    return {loss}\n")
+                         f"    return {loss}" + (f", {logged}" if logged else "") + "\n")
             save = (f"\n    {names['checkpoint_manager']}.save(checkpoint_number={names['global_step']})"
                     if model_dir is not None else "")
             then = ", then a checkpoint" if model_dir is not None else ""
+            loop, loop_end, iterate = ("iteration, (", ")", "enumerate(dataset)") if logged else ("", "", "dataset")
+            step_call = f"{names['train_step']}({features}, {labels})"
+            if logged:  # LoggingTensorHook: tags in sorted order at iterations 0, N, 2N... of each call
+                step_call = (f"_, logged = {step_call}\n"
+                             f"        if iteration % {self.hook[1]} == 0:\n"  # type: ignore[index]
+                             f"            {tf}.get_logger().info(\", \".join(f\"{{tag}} = {{logged[tag].numpy()}}\" "
+                             f"for tag in sorted(logged)))")
             steps.append(
                 f"def {names['train']}(input_fn, steps=None, last_step=None):\n"
                 f'    """Estimator.train: a fresh input, `steps` more steps or up to global step `last_step` '
                 f'(fewer if\n    the input ends){then}."""\n'
                 f"    dataset = input_fn() if steps is None else input_fn().take(steps)\n"
-                f"    for {features}, {labels} in dataset:\n"
+                f"    for {loop}{features}, {labels}{loop_end} in {iterate}:\n"
                 f"        if last_step is not None and {names['global_step']}.numpy() >= last_step:\n"
                 f"            break\n"
-                f"        {names['train_step']}({features}, {labels})" + save + "\n")
+                f"        {step_call}" + save + "\n")
         if evaluate is not None:
             metrics, statements = evaluate
-            loss = keyword(p.branches["EVAL"].spec, "loss").value  # type: ignore[union-attr]
-            needed = {loss}.union(*(names_used(a) for m in metrics for a in m.arguments))
+            eval_loss: str = keyword(p.branches["EVAL"].spec, "loss").value  # type: ignore[union-attr]
+            needed = {eval_loss}.union(*(names_used(a) for m in metrics for a in m.arguments))
             body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(statements, needed)],
                                    model, False)
             body += [f"{m.variable}.update_state({', '.join(_code(a) for a in m.arguments)})" for m in metrics]
-            body += [f"{names['loss_metric']}.update_state({loss})", f"return {loss}"]
+            body += [f"{names['loss_metric']}.update_state({eval_loss})", f"return {eval_loss}"]
             lines = "\n".join(_fit(f"    {line}") for line in body)
             steps.append(f"@{tf}.function\ndef {names['evaluate_step']}({features}, {labels}):\n{lines}\n")
             every = [m.variable for m in metrics] + [names["loss_metric"]]
@@ -629,15 +682,16 @@ class _Emitter:
         for i, arg in enumerate(call.args):
             key = arg.keyword.value if arg.keyword else (allowed[i] if i < len(allowed) else None)
             if key not in allowed or arg.star:
-                self.block(call, f"{self.p.estimator_name}.{site.method}", f"argument `{key}` is not rewritten")
+                self.block(site.call, f"{self.p.estimator_name}.{site.method}", f"argument `{key}` is not rewritten")
                 return None
             given[key] = arg.value
         if "input_fn" not in given:
-            self.block(call, site.method, "input_fn is missing")
+            self.block(site.call, site.method, "input_fn is missing")
             return None
         input_fn = _code(given["input_fn"])
         if site.method == "train":
-            last, counts = self.hooks_last_step(given.get("hooks"), call)
+            # hooks are read from the original node: a declined hook is reported at its own line
+            last, counts = self.hooks_last_step(keyword(site.call, "hooks", allowed.index("hooks")), site.call)
             steps = ([_code(given["steps"])] if "steps" in given else []) + counts
             if "max_steps" in given:
                 last.insert(0, _code(given["max_steps"]))
@@ -713,7 +767,7 @@ class _StatementView:
 
 
 class _SiteRewriter(cst.CSTTransformer):
-    def __init__(self, emitter: _Emitter) -> None:
+    def __init__(self, emitter: _EstimatorEmitter) -> None:
         self.e = emitter
         self.sites = {id(site.call): site for site in emitter.p.sites if site.statement is None}
 
@@ -739,7 +793,7 @@ def rewrite(text: str) -> EstimatorRewrite:
     program, blockers = analyse_estimator(module, aliases)
     if blockers or program is None:
         return EstimatorRewrite(None, [Declined(b.line, b.col, b.construct, b.reason) for b in blockers])
-    emitter = _Emitter(program)
+    emitter = _EstimatorEmitter(program)
     try:
         new = emitter.build()
         code = new.code if new is not None else None
@@ -752,5 +806,3 @@ def rewrite(text: str) -> EstimatorRewrite:
         return EstimatorRewrite(None, emitter.blockers)
     return EstimatorRewrite(code)
 
-
-__all__ = ["EstimatorRewrite", "rewrite", "LAYER_MAP", "MAX_LINE"]

@@ -6,7 +6,8 @@ as written. This module restates, on TF1 graphs and sessions, the documented beh
 of the subset tf2port rewrites, so the original still runs under verify unedited:
 
 - ``train(input_fn, steps=None, max_steps=None, hooks=None)``: calls ``input_fn`` again
-  (the input starts over), runs ``[train_op, loss]`` once per step until ``steps`` more
+  (the input starts over), runs ``[train_op, loss]`` (and the tensors of a model_fn's
+  LoggingTensorHook, logged every N) once per step until ``steps`` more
   steps, global step ``max_steps`` / a ``StopAtStepHook``'s last step, or the end of the
   input; then keeps a checkpoint of every global variable (in memory: verify runs in a
   fresh folder, so nothing would be restored from ``model_dir`` anyway);
@@ -51,9 +52,15 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
             if unsupported:
                 raise NotImplementedError(f"EstimatorSpec({', '.join(unsupported)}=) is not supported by "
                                           "verify's tf.estimator stand-in")
-            if training_hooks:
-                raise NotImplementedError("EstimatorSpec(training_hooks=) is not supported by verify's "
-                                          "tf.estimator stand-in")
+            self.logged: dict[str, Any] = {}
+            self.every_n_iter = 0
+            for hook in training_hooks or []:
+                timer = getattr(hook, "_timer", None)
+                if not isinstance(hook, tf1.train.LoggingTensorHook) or self.logged or timer is None \
+                        or not timer._every_steps or hook._formatter is not None or hook._log_at_end:
+                    raise NotImplementedError("EstimatorSpec(training_hooks=) takes one LoggingTensorHook "
+                                              "logged every_n_iter in verify's stand-in")
+                self.logged, self.every_n_iter = dict(hook._tensors), timer._every_steps
             self.mode, self.predictions, self.loss = mode, predictions, loss
             self.train_op, self.eval_metric_ops = train_op, dict(eval_metric_ops or {})
 
@@ -167,11 +174,17 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
                 else:
                     raise NotImplementedError(f"{type(hook).__name__} is not supported by verify's stand-in")
             last = min(limits) if limits else None
+            spec, iteration = built.spec, 0
+            # a LoggingTensorHook's tensors are fetched every step (recorded), logged at 0, N, 2N...
+            fetches = [spec.train_op, spec.loss] + ([spec.logged] if spec.logged else [])
             while last is None or built.step() < last:
                 try:
-                    built.session.run([built.spec.train_op, built.spec.loss])
+                    values = built.session.run(fetches)
                 except tf1.errors.OutOfRangeError:
                     break
+                if spec.logged and iteration % spec.every_n_iter == 0:
+                    tf1.logging.info("%s", ", ".join(f"{tag} = {values[2][tag]}" for tag in sorted(spec.logged)))
+                iteration += 1
             self._checkpoint, self._owner = built.checkpoint(), built
             if self._recorded is not None and built is not self._recorded:
                 self._recorded.start(self._checkpoint, record_init=False)  # its final values are verify's
