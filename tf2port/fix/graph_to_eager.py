@@ -155,6 +155,7 @@ class StepFunction:
     body: list[Statement]
     returns: tuple[str, ...]
     input_signature: bool = True
+    keys: tuple[str, ...] = ()  # returned as a dict with these keys (a dict of fetches)
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -393,7 +394,7 @@ class _Emitter:
             train = self.defs[trains[0]] if trains else None
             self.functions[key] = StepFunction(self.function_name(returns, trains), returns, params, iterators,
                                                train, [s for s in body if s.role != "train"], returns,
-                                               input_signature=self.signature_ok(params))
+                                               input_signature=self.signature_ok(params), keys=site.fetch_keys)
 
     def read(self, fetch: str) -> str:
         """The eager value of a fetch that needs no step function: a variable or a decayed learning rate."""
@@ -417,7 +418,7 @@ class _Emitter:
         """Runs that compute the same values, from the same feeds, by the same statements share one function."""
         computed = tuple(f for f in site.fetches if self.defs[f].role != "variable")
         body = self.p.slice(site.fetches, self.statement_index_of(site))[0]
-        return computed, tuple(params), tuple(id(s.node) for s in body)
+        return computed, tuple(params), tuple(id(s.node) for s in body), site.fetch_keys
 
     def statement_index_of(self, site: RunSite) -> int:
         pos = self.p.positions[site.call]
@@ -523,7 +524,9 @@ class _Emitter:
         else:
             lines += [_indent(s, indent) for s in statements]
         returns = [rename.get(r, r) for r in fn.returns]
-        if returns:
+        if returns and fn.keys:
+            lines.append(f"{indent}return {{{', '.join(f'{k}: {r}' for k, r in zip(fn.keys, returns))}}}")
+        elif returns:
             lines.append(f"{indent}return {', '.join(returns)}")
         decorator = f"@{tf}.function"
         if fn.input_signature and fn.params and not fn.iterator_inputs:
@@ -1049,6 +1052,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
         expr, _ = self.e.site_expression(site)
         self.e.rewritten.append((site.line, "Session.run"))
         roles = [self.e.defs[f].role for f in site.fetches]
+        if site.fetch_keys and expr is not None:
+            return updated.with_changes(body=[small.with_changes(value=_numpy_values(expr))])
         if not site.fetch_list:
             if roles[0] == "train":
                 return updated.with_changes(body=[cst.Expr(expr)])
@@ -1137,6 +1142,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
             self.e.block(site.call, "Session.run", "a train op fetched inside an expression")
             return updated
         self.e.rewritten.append((site.line, "Session.run"))
+        if site.fetch_keys:
+            return _numpy_values(expr)
         if not site.fetch_list:
             return _numpy(expr)
         roles = [self.e.defs[f].role for f in site.fetches]
@@ -1163,6 +1170,11 @@ def _arg(arg: cst.Arg) -> str:
     """`name=value` or `value`, without the separator libcst keeps on the node."""
     value = _code(arg.value)
     return f"{arg.keyword.value}={value}" if arg.keyword else value
+
+
+def _numpy_values(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """A dict of tensors as NumPy values, as `sess.run` of a dict returned them."""
+    return _expr(f"{{key: value.numpy() for key, value in {_code(expr)}.items()}}")
 
 
 def _numpy(expr: cst.BaseExpression) -> cst.BaseExpression:
