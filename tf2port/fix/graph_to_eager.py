@@ -248,7 +248,7 @@ class _Emitter:
                 args.append(f"{keras_param}={defaults[param]}")
         return f"{self.tf}.keras.optimizers.{keras}({', '.join(args)})"
 
-    def keras_layer(self, stmt: Statement) -> tuple[str, str] | None:
+    def keras_layer(self, stmt: Statement) -> tuple[str, str, str] | None:
         """(constructor code, call code template with {inputs}) for a tf.layers call."""
         call = stmt.call
         assert call is not None
@@ -284,7 +284,7 @@ class _Emitter:
             self.block(call, stmt.qualified, "layer call without inputs")
             return None
         return (f"{self.tf}.keras.layers.{keras}({', '.join(ctor)})",
-                ", ".join(["{inputs}", *call_args]), inputs)  # type: ignore[return-value]
+                ", ".join(["{inputs}", *call_args]), inputs)
 
     def contrib_dense(self, stmt: Statement) -> tuple[str, str, str] | None:
         """`fully_connected(x, 16)` -> `Dense(16, activation=tf.nn.relu)`: contrib's relu default made explicit."""
@@ -815,14 +815,14 @@ class _Emitter:
                 return line
             if stmt.role == "variable":
                 new = self.variable(stmt)
-                value = new.body[0].value if isinstance(new, cst.SimpleStatementLine) else None
-                first = value.args[0].value if isinstance(value, cst.Call) and value.args else None
-                if first is None or (stmt.qualified == "tf.Variable" and value.args[0].keyword is not None
-                                     and value.args[0].keyword.value != "initial_value"):
+                small = new.body[0] if isinstance(new, cst.SimpleStatementLine) else None
+                value = small.value if isinstance(small, cst.Assign) else None
+                first = value.args[0] if isinstance(value, cst.Call) and value.args else None
+                if first is None or (first.keyword is not None and first.keyword.value != "initial_value"):
                     self.block(site.call, "tf.global_variables_initializer",
                                f"the initial value of `{stmt.defines[0]}` could not be found")
                     return line
-                assignments.append(f"{stmt.defines[0]}.assign({_code(first)})")
+                assignments.append(f"{stmt.defines[0]}.assign({_code(first.value)})")
         comment = "# TF1 initialises the variables again here: they restart from their initial values"
         out: list[cst.BaseStatement] = [
             cst.parse_statement(code + "\n") for code in assignments]
@@ -904,14 +904,14 @@ class _Emitter:
         slim = {local for local, path in self.p.aliases.items() if path in ("tensorflow.contrib.slim", "tf_slim")}
         if not slim:
             return body
-        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
-                   and isinstance(s.body[0], (cst.Import, cst.ImportFrom))]
-        used = set().union(*(names_used(s) for s in body if s not in imports))
+        imports = {id(s): s.body[0] for s in body if isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1
+                   and isinstance(s.body[0], (cst.Import, cst.ImportFrom))}
+        used = set().union(*(names_used(s) for s in body if id(s) not in imports))
         out = []
         for stmt in body:
-            if stmt in imports and len(stmt.body) == 1 and not isinstance(stmt.body[0].names, cst.ImportStar):
-                bound = {(a.asname.name.value if a.asname else _code(a.name).split(".")[0])  # type: ignore[union-attr]
-                         for a in stmt.body[0].names}  # type: ignore[union-attr]
+            found = imports.get(id(stmt))
+            if found is not None and not isinstance(found.names, cst.ImportStar):
+                bound = {a.evaluated_alias or a.evaluated_name.split(".")[0] for a in found.names}
                 if bound <= slim and not bound & used:
                     continue
             out.append(stmt)
@@ -1010,7 +1010,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
                 self.statement_level.add(id(value))
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
-                                  ) -> cst.BaseStatement | cst.RemovalSentinel:
+                                  ) -> cst.BaseStatement | cst.RemovalSentinel | cst.FlattenSentinel:
         if len(original.body) != 1:
             return updated
         small = original.body[0]
