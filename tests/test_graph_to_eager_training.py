@@ -443,3 +443,44 @@ def test_a_helper_that_passes_the_session_on_still_declines():
     result = rewrite(source)
     assert result.text is None
     assert [(d.construct, d.line) for d in result.declined] == [("run", 8)]
+
+
+def test_a_dict_of_fetches_becomes_a_step_function_returning_that_dict():
+    check_pair("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None])
+        w = tf.Variable(2.0)
+        y = tf.reduce_sum(w * x)
+        z = tf.reduce_max(w * x)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            stats = sess.run({"total": y, "peak": z}, feed_dict={x: [1.0, 2.0]})
+        """, """
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def compute_y_and_z(x):
+            y = tf.reduce_sum(w * x)
+            z = tf.reduce_max(w * x)
+            return {"total": y, "peak": z}
+
+
+        stats = {key: value.numpy() for key, value in compute_y_and_z([1.0, 2.0]).items()}
+        """)
+
+
+def test_a_dict_of_fetches_with_a_train_op_still_declines():
+    source = dd("""
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+        y = w * 3.0
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(y)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run({"step": train, "y": y}))
+        """)
+    result = rewrite(source)
+    assert result.text is None
+    assert [(d.construct, d.line) for d in result.declined] == [("Session.run", 7)]

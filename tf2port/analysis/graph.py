@@ -118,6 +118,8 @@ class RunSite:
     # a fetched TF expression over host values only (`sess.run(tf.argmax(a, 1))` with `a` a NumPy
     # array): it is evaluated eagerly where it stands
     eager: cst.BaseExpression | None = None
+    # `sess.run({"loss": loss, "acc": acc})`: the keys (their source code), one per fetch, in order
+    fetch_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -653,6 +655,10 @@ class _Analyser:
                 return RunSite(call, (), False, {}, line)
             if (self.is_host_expression(fetches_node) or self.is_layer_weight(fetches_node)) and not feeds:
                 return RunSite(call, (), False, {}, line, eager=fetches_node)
+            if isinstance(fetches_node, cst.Dict):
+                keyed = self.fetch_dict(fetches_node)
+                if keyed is not None:
+                    return RunSite(call, keyed[1], False, self.feeds(feeds, call) or {}, line, fetch_keys=keyed[0])
             names = self.fetch_names(fetches_node, call)
             if names is None:
                 return None
@@ -675,6 +681,18 @@ class _Analyser:
         """A TF op call that reads no graph name: in TF2 it runs eagerly on the host values it reads."""
         return isinstance(node, cst.Call) and self.is_tf_expression(node) \
             and not names_used(node) & set(self.defined) and not self.contains_run(node)
+
+    def fetch_dict(self, node: cst.Dict) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(keys, graph names) of `{"loss": loss, ...}` with string keys and computed values."""
+        keys, names = [], []
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString) \
+                    or not isinstance(element.value, cst.Name) \
+                    or self.defined.get(element.value.value) not in ("op", "layer"):
+                return None
+            keys.append(element.key.value)
+            names.append(element.value.value)
+        return (tuple(keys), tuple(names)) if len(set(names)) == len(names) else None
 
     def is_layer_weight(self, node: cst.BaseExpression) -> bool:
         """`encoder.kernel`: a weight of a layer object, read eagerly in TF2."""

@@ -156,6 +156,7 @@ class StepFunction:
     body: list[Statement]
     returns: tuple[str, ...]
     input_signature: bool = True
+    keys: tuple[str, ...] = ()  # returned as a dict with these keys (a dict of fetches)
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -249,7 +250,7 @@ class _Emitter:
                 args.append(f"{keras_param}={defaults[param]}")
         return f"{self.tf}.keras.optimizers.{keras}({', '.join(args)})"
 
-    def keras_layer(self, stmt: Statement) -> tuple[str, str] | None:
+    def keras_layer(self, stmt: Statement) -> tuple[str, str, str] | None:
         """(constructor code, call code template with {inputs}) for a tf.layers call."""
         call = stmt.call
         assert call is not None
@@ -285,7 +286,7 @@ class _Emitter:
             self.block(call, stmt.qualified, "layer call without inputs")
             return None
         return (f"{self.tf}.keras.layers.{keras}({', '.join(ctor)})",
-                ", ".join(["{inputs}", *call_args]), inputs)  # type: ignore[return-value]
+                ", ".join(["{inputs}", *call_args]), inputs)
 
     def contrib_dense(self, stmt: Statement) -> tuple[str, str, str] | None:
         """`fully_connected(x, 16)` -> `Dense(16, activation=tf.nn.relu)`: contrib's relu default made explicit."""
@@ -395,7 +396,7 @@ class _Emitter:
             train = self.defs[trains[0]] if trains else None
             self.functions[key] = StepFunction(self.function_name(returns, trains), returns, params, iterators,
                                                train, [s for s in body if s.role != "train"], returns,
-                                               input_signature=self.signature_ok(params))
+                                               input_signature=self.signature_ok(params), keys=site.fetch_keys)
 
     def read(self, fetch: str) -> str:
         """The eager value of a fetch that needs no step function: a variable or a decayed learning rate."""
@@ -419,7 +420,7 @@ class _Emitter:
         """Runs that compute the same values, from the same feeds, by the same statements share one function."""
         computed = tuple(f for f in site.fetches if self.defs[f].role != "variable")
         body = self.p.slice(site.fetches, self.statement_index_of(site))[0]
-        return computed, tuple(params), tuple(id(s.node) for s in body)
+        return computed, tuple(params), tuple(id(s.node) for s in body), site.fetch_keys
 
     def statement_index_of(self, site: RunSite) -> int:
         pos = self.p.positions[site.call]
@@ -525,7 +526,9 @@ class _Emitter:
         else:
             lines += [_indent(s, indent) for s in statements]
         returns = [rename.get(r, r) for r in fn.returns]
-        if returns:
+        if returns and fn.keys:
+            lines.append(f"{indent}return {{{', '.join(f'{k}: {r}' for k, r in zip(fn.keys, returns))}}}")
+        elif returns:
             lines.append(f"{indent}return {', '.join(returns)}")
         decorator = f"@{tf}.function"
         if fn.input_signature and fn.params and not fn.iterator_inputs:
@@ -818,14 +821,14 @@ class _Emitter:
                 return line
             if stmt.role == "variable":
                 new = self.variable(stmt)
-                value = new.body[0].value if isinstance(new, cst.SimpleStatementLine) else None
-                first = value.args[0].value if isinstance(value, cst.Call) and value.args else None
-                if first is None or (stmt.qualified == "tf.Variable" and value.args[0].keyword is not None
-                                     and value.args[0].keyword.value != "initial_value"):
+                small = new.body[0] if isinstance(new, cst.SimpleStatementLine) else None
+                value = small.value if isinstance(small, cst.Assign) else None
+                first = value.args[0] if isinstance(value, cst.Call) and value.args else None
+                if first is None or (first.keyword is not None and first.keyword.value != "initial_value"):
                     self.block(site.call, "tf.global_variables_initializer",
                                f"the initial value of `{stmt.defines[0]}` could not be found")
                     return line
-                assignments.append(f"{stmt.defines[0]}.assign({_code(first)})")
+                assignments.append(f"{stmt.defines[0]}.assign({_code(first.value)})")
         comment = "# TF1 initialises the variables again here: they restart from their initial values"
         out: list[cst.BaseStatement] = [
             cst.parse_statement(code + "\n") for code in assignments]
@@ -907,14 +910,14 @@ class _Emitter:
         slim = {local for local, path in self.p.aliases.items() if path in ("tensorflow.contrib.slim", "tf_slim")}
         if not slim:
             return body
-        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
-                   and isinstance(s.body[0], (cst.Import, cst.ImportFrom))]
-        used = set().union(*(names_used(s) for s in body if s not in imports))
+        imports = {id(s): s.body[0] for s in body if isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1
+                   and isinstance(s.body[0], (cst.Import, cst.ImportFrom))}
+        used = set().union(*(names_used(s) for s in body if id(s) not in imports))
         out = []
         for stmt in body:
-            if stmt in imports and len(stmt.body) == 1 and not isinstance(stmt.body[0].names, cst.ImportStar):
-                bound = {(a.asname.name.value if a.asname else _code(a.name).split(".")[0])  # type: ignore[union-attr]
-                         for a in stmt.body[0].names}  # type: ignore[union-attr]
+            found = imports.get(id(stmt))
+            if found is not None and not isinstance(found.names, cst.ImportStar):
+                bound = {a.evaluated_alias or a.evaluated_name.split(".")[0] for a in found.names}
                 if bound <= slim and not bound & used:
                     continue
             out.append(stmt)
@@ -1013,7 +1016,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
                 self.statement_level.add(id(value))
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
-                                  ) -> cst.BaseStatement | cst.RemovalSentinel:
+                                  ) -> cst.BaseStatement | cst.RemovalSentinel | cst.FlattenSentinel:
         if len(original.body) != 1:
             return updated
         small = original.body[0]
@@ -1055,6 +1058,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
         expr, _ = self.e.site_expression(site)
         self.e.rewritten.append((site.line, "Session.run"))
         roles = [self.e.defs[f].role for f in site.fetches]
+        if site.fetch_keys and expr is not None:
+            return updated.with_changes(body=[small.with_changes(value=_numpy_values(expr))])
         if not site.fetch_list:
             if roles[0] == "train":
                 return updated.with_changes(body=[cst.Expr(expr)])
@@ -1143,6 +1148,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
             self.e.block(site.call, "Session.run", "a train op fetched inside an expression")
             return updated
         self.e.rewritten.append((site.line, "Session.run"))
+        if site.fetch_keys:
+            return _numpy_values(expr)
         if not site.fetch_list:
             return _numpy(expr)
         roles = [self.e.defs[f].role for f in site.fetches]
@@ -1169,6 +1176,11 @@ def _arg(arg: cst.Arg) -> str:
     """`name=value` or `value`, without the separator libcst keeps on the node."""
     value = _code(arg.value)
     return f"{arg.keyword.value}={value}" if arg.keyword else value
+
+
+def _numpy_values(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """A dict of tensors as NumPy values, as `sess.run` of a dict returned them."""
+    return _expr(f"{{key: value.numpy() for key, value in {_code(expr)}.items()}}")
 
 
 def _numpy(expr: cst.BaseExpression) -> cst.BaseExpression:

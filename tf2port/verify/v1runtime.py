@@ -144,6 +144,24 @@ class V1Runtime:
             return aligned(x, rate, noise_shape)
 
         tf1.nn.dropout = dropout
+        self._patch_legacy_keras_dropout(aligned)
+
+    @staticmethod
+    def _patch_legacy_keras_dropout(aligned: Any) -> None:
+        """`tf.layers.dropout` (tf-keras) draws through its RandomGenerator: serve it the aligned masks too.
+
+        Only the executed branch of its `training` cond draws, as on the converted side, where
+        Keras skips dropout when called with `training=False`.
+        """
+        try:
+            from tf_keras.src import backend as legacy_backend
+        except ImportError:  # no tf-keras: no tf.layers either
+            return
+
+        def dropout(generator: Any, inputs: Any, rate: Any, noise_shape: Any = None) -> Any:
+            return aligned(inputs, rate, noise_shape)
+
+        legacy_backend.RandomGenerator.dropout = dropout
 
     def _patch_session(self, base: Any) -> None:
         runtime = self
