@@ -102,7 +102,8 @@ def test_lstm_bias_keeps_its_name_but_not_its_gate_order():
     assert result.assign["rnn/lstm_cell/bias"] == Source("rnn/lstm_cell/bias",
                                                          "lstm_bias_reorder", 0)
     values = values_for(result, lambda name: bias, dict(weights))
-    assert values["rnn/lstm_cell/bias"].tolist() == [0, 1, 4, 5, 2, 3, 6, 7]
+    # gates (i, j, f, o) -> (i, f, c, o); TF1 adds forget_bias 1.0 at run time, Keras keeps it in the bias
+    assert values["rnn/lstm_cell/bias"].tolist() == [0, 1, 5, 6, 2, 3, 6, 7]
 
 
 # ---- real checkpoints ------------------------------------------------------------------
@@ -212,3 +213,12 @@ def test_usage_errors_exit_2_before_tensorflow_loads(tmp_path):
     assert bad_input.exit_code == 2
     assert "dtype must be one of" in bad_input.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_model_built_at_top_level_is_matched_under_its_own_name():
+    """TF1 names a scope-less model's weights `hidden/kernel`; Keras paths carry the model's name."""
+    weights = [("classifier/hidden/kernel", (4, 2)), ("classifier/hidden/bias", (2,))]
+    result = plan({"hidden/kernel": (4, 2), "hidden/bias": (2,)}, weights, model_name="classifier")
+    assert result.complete
+    assert result.assign["classifier/hidden/kernel"] == Source("hidden/kernel")
+    assert not plan({"hidden/kernel": (4, 2), "hidden/bias": (2,)}, weights).complete

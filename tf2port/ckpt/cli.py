@@ -119,7 +119,7 @@ def convert_command(old: str, model_target: str, new: Path, inputs: tuple[str, .
     except Exception as exc:  # noqa: BLE001 - the user's factory failing is reported
         _fail(f"cannot build {model_target}: {type(exc).__name__}: {exc}")
     weights = [(w.path, tuple(w.shape)) for w in model.weights]
-    result = plan(entries, weights, overrides)
+    result = plan(entries, weights, overrides, model_name=model.name)
     report(result, lambda line: click.echo(line))
     if not result.complete and not allow_partial:
         click.echo(f"refused: {len(result.problems())} problem(s); nothing written "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tf2port.ckpt.mapping import find_transform, is_optimizer_state
+from tf2port.verify.rnn_weights import LAYOUTS
 
 Shape = tuple[int, ...]
 
@@ -50,18 +51,31 @@ class Plan:
                 + [f"shape differs: {m}" for m in self.shape_errors])
 
 
+# TF1's LSTM cells add this to the forget gate at every step and never store it (BasicLSTMCell
+# and LSTMCell default); a Keras LSTM keeps it in its bias, so the converted bias carries it.
+LSTM_FORGET_BIAS = 1.0
+
+
+def _keras_gates(value: np.ndarray, axis: int) -> list[np.ndarray]:
+    """TF1 LSTM gate blocks (i, j, f, o) in Keras' order (i, f, c, o), from verify's layout table."""
+    blocks = np.split(value, 4, axis=axis)
+    return [blocks[block] for _, block in LAYOUTS["LSTMCell"].order]
+
+
 def lstm_kernel_split(value: np.ndarray, shapes: Sequence[Shape]) -> list[np.ndarray]:
-    """TF1 LSTM kernel [inputs+units, 4*units], gates (i, j, f, o) -> Keras (i, f, c, o)."""
+    """TF1 LSTM kernel [inputs+units, 4*units] -> Keras kernel [inputs, 4u] and recurrent_kernel [u, 4u]."""
     rows = shapes[0][0]
-    i, j, f, o = np.split(value, 4, axis=1)
-    reordered = np.concatenate([i, f, j, o], axis=1)
+    reordered = np.concatenate(_keras_gates(value, 1), axis=1)
     return [reordered[:rows], reordered[rows:]]
 
 
 def lstm_bias_reorder(value: np.ndarray, shapes: Sequence[Shape]) -> list[np.ndarray]:
-    """TF1 LSTM bias [4*units], gates (i, j, f, o) -> Keras (i, f, c, o)."""
-    i, j, f, o = np.split(value, 4)
-    return [np.concatenate([i, f, j, o])]
+    """TF1 LSTM bias [4*units] -> the Keras bias: gates reordered, TF1's forget_bias folded in."""
+    gates = _keras_gates(value, 0)
+    forget = LAYOUTS["LSTMCell"].forget_block
+    assert forget is not None
+    gates[forget] = gates[forget] + np.asarray(LSTM_FORGET_BIAS, value.dtype)
+    return [np.concatenate(gates)]
 
 
 TRANSFORM_FUNCTIONS: dict[str, Callable[[np.ndarray, Sequence[Shape]], list[np.ndarray]]] = {
@@ -71,13 +85,14 @@ TRANSFORM_FUNCTIONS: dict[str, Callable[[np.ndarray, Sequence[Shape]], list[np.n
 
 
 def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
-         overrides: Mapping[str, str | None] | None = None) -> Plan:
+         overrides: Mapping[str, str | None] | None = None, model_name: str = "") -> Plan:
     """Map checkpoint entries (name -> shape) to model weights (path, shape) in order.
 
     Rules, in order: an ``overrides`` entry (old name -> new path, or None to drop
     it); a ``mapping.TRANSFORMS`` pattern whose targets all exist; the contract's
-    identity (path == TF1 name; another shape is an error); optimizer state is
-    skipped. Everything else is reported.
+    identity (path == TF1 name; another shape is an error), also under the model's own
+    name (a model built at top level prefixes its weights with it: TF1 ``hidden/kernel`` is
+    ``model/hidden/kernel``); optimizer state is skipped. Everything else is reported.
     """
     overrides = dict(overrides or {})
     shapes = {path: tuple(shape) for path, shape in weights}
@@ -120,6 +135,9 @@ def plan(checkpoint: Mapping[str, Shape], weights: Sequence[tuple[str, Shape]],
             continue
         if name in shapes:
             take(name, Source(name), shape)
+            continue
+        if model_name and f"{model_name}/{name}" in shapes:
+            take(f"{model_name}/{name}", Source(name), shape)
             continue
         if is_optimizer_state(name):
             skipped.append(name)

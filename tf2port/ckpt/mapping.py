@@ -53,17 +53,17 @@ class Transform:
 TRANSFORMS: tuple[Transform, ...] = (
     # tf.nn.rnn_cell.LSTMCell / BasicLSTMCell: one kernel over [inputs; state] with gates
     # (i, j, f, o) -> Keras LSTM kernel (inputs) and recurrent_kernel (state), gates (i, f, c, o).
-    # Names only so far: the gate order and forget_bias are the RNN port's numerics to confirm.
+    # Gate order from verify's measured layout table (tf2port.verify.rnn_weights).
     Transform(re.compile(r"^(?P<scope>.*?)/(?:basic_)?lstm_cell/kernel$"),
               ("{scope}/lstm_cell/kernel", "{scope}/lstm_cell/recurrent_kernel"),
               "lstm_kernel_split",
               "TF1 LSTM kernel split into kernel and recurrent_kernel, gates reordered"),
-    # Same name and shape as the Keras bias, but the gates are in TF1's order; TF1's
-    # forget_bias (added at run time, never stored) is not folded in here.
+    # Same name and shape as the Keras bias, but the gates are in TF1's order, and TF1's
+    # forget_bias (1.0, added at run time, never stored) belongs in the Keras forget-gate bias.
     Transform(re.compile(r"^(?P<scope>.*?)/(?:basic_)?lstm_cell/bias$"),
               ("{scope}/lstm_cell/bias",),
               "lstm_bias_reorder",
-              "TF1 LSTM bias gates reordered (i, j, f, o) -> (i, f, c, o)"),
+              "TF1 LSTM bias gates reordered (i, j, f, o) -> (i, f, c, o), forget_bias 1.0 folded in"),
 )
 
 
