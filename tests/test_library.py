@@ -629,3 +629,26 @@ def test_library_function_and_its_class_verify_equivalent_with_entry(name):
     verdict = entry.verify_entry(f"{folder / 'original.py'}:{function}", f"{folder / 'expected.py'}:{klass}",
                                  inputs=[parse_input(text) for text in inputs], args=args, timeout=300)
     assert verdict.status == "equivalent", verdict.to_json()
+
+
+def test_a_public_function_that_became_a_class_is_reported_for_its_callers_elsewhere(tmp_path):
+    """Other modules still call `model(x)`: fix converts this file and says what callers must change."""
+    target = tmp_path / "model.py"
+    target.write_text(dd("""
+        import tensorflow as tf
+
+
+        def model(inputs):
+            hidden = tf.layers.dense(inputs, 8, activation=tf.nn.relu)
+            return tf.layers.dense(hidden, 1)
+
+
+        def _helper(inputs):
+            return tf.layers.dense(inputs, 2)
+        """))
+    run = subprocess.run([sys.executable, "-m", "tf2port", "fix", str(target)], capture_output=True, text=True)
+    assert "class Model(tf.keras.layers.Layer):" in target.read_text()
+    assert (f"{target}:4:1: TF207 library rewrite: `model` is now the Keras class `Model`; callers in other "
+            "modules must create one `Model(...)` object and call it") in run.stderr
+    assert "`_helper`" not in run.stderr  # private: only this file calls it
+    assert run.returncode == 1  # something is left for the user to do

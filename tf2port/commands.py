@@ -175,8 +175,8 @@ def fix_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filena
     errors = [d for r in results for d in r.errors]
     remaining = [d for r in results for d in r.diagnostics]
     _summary(results, changed, dry, errors, remaining)
-    declined = [d for d in remaining if "rewrite declined" in d.message]
-    if declined:  # why a module kept its tf.compat.v1 form: the most useful thing to read next
+    declined = [d for d in remaining if "rewrite declined" in d.message or d.message.startswith("library rewrite:")]
+    if declined:  # why a module kept its tf.compat.v1 form, what callers must change: the next thing to read
         click.echo(report.render_text(declined), nl=False, err=True)
     for d in errors:
         click.echo(report.render_text([d]), nl=False, err=True)

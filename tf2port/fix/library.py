@@ -45,6 +45,8 @@ class LibraryRewrite:
 
     text: str | None
     declined: list[LibraryDeclined] = field(default_factory=list)
+    # public functions that became classes: (line, col, function, class); callers elsewhere must change
+    public_classes: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
 def _code(node: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel) -> str:
@@ -692,4 +694,9 @@ def rewrite(text: str) -> LibraryRewrite:
                                                                       f"({exc}); please report it with this file")])
     if code is None:
         return LibraryRewrite(None, emitter.blockers)
-    return LibraryRewrite(code)
+    public = []
+    for fn in program.functions.values():
+        if not fn.name.startswith("_"):
+            line = code[: code.find(f"class {fn.class_name}(")].count("\n") + 1  # where it is in the output
+            public.append((line, 1, fn.name, fn.class_name))
+    return LibraryRewrite(code, public_classes=sorted(public))

@@ -135,6 +135,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     before: list[Diagnostic] = []
     structural = False
     reads_as_tf1: bool | None = None  # how the name pass reads what a structural rewrite left
+    notes: list[Diagnostic] = []  # what the user must still do after a structural rewrite
     if not safe_only and "estimator" in text and active("TF104", 1):
         from tf2port.fix import estimator  # libcst: paid only when fixing an Estimator program
 
@@ -153,6 +154,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         converted = library.rewrite(text)
         if converted.text is not None:
             text, structural, tree = converted.text, True, parse(converted.text, path)
+            notes = [_public_class_note(entry, path) for entry in converted.public_classes]
         declined += [_declined_diagnostic(d, path, "library rewrite") for d in converted.declined]
     if graph_rules and _module_level_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
@@ -161,7 +163,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
         rewrite = graph_to_eager.rewrite(text)
         if rewrite.text is None and text != original:
             # Keras layers do not run under the graph-mode fallback: the whole file keeps today's form
-            text, structural = original, False
+            text, structural, notes = original, False, []
             rewrite = graph_to_eager.rewrite(text)
             declined += [_declined_diagnostic(d, path, "library rewrite") for d in _library_kept(rewrite.declined)]
         if rewrite.text is not None and rewrite.text != text:
@@ -192,7 +194,15 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
     if structural:  # what the structural rewrite removed, counted against the original findings
         renamed = {d.code for d in applied_names}
         applied += [d for d in _applied(before, remaining) if d.code not in renamed]
-    return FixOutcome(current, tuple(applied), tuple(remaining))
+    return FixOutcome(current, tuple(applied), tuple(_merge_declined(remaining, notes)))
+
+
+def _public_class_note(entry: tuple[int, int, str, str], path: str) -> Diagnostic:
+    """A public model function became a class: its callers in other files still call the function."""
+    line, col, function, cls = entry
+    message = (f"library rewrite: `{function}` is now the Keras class `{cls}`; callers in other modules must "
+               f"create one `{cls}(...)` object and call it (this file's call sites are rewritten)")
+    return Diagnostic("TF207", "variable-scope", message, path, Span(line, col, line, col))
 
 
 def _library_candidate(text: str) -> bool:
