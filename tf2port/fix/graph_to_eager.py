@@ -674,6 +674,7 @@ class _Emitter:
         body += functions
         if self.blockers:
             return None
+        body = rnn.drop_unused_rnn_imports(body, self.p.aliases)
         return self.p.module.with_changes(body=body)
 
     def runtime(self, stmt: Statement) -> list[cst.BaseStatement]:

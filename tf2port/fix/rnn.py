@@ -108,3 +108,36 @@ class StateReads(cst.CSTTransformer):
             if updated.attr.value in names:
                 return cst.Name(names[updated.attr.value])
         return updated
+
+
+def _bound_by_import(stmt: cst.BaseStatement) -> set[str]:
+    """Names a module-level `import` / `from ... import` statement binds (empty for other statements)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
+        return set()
+    names = stmt.body[0].names
+    if isinstance(names, cst.ImportStar):
+        return set()
+    bound = set()
+    for alias in names:
+        target = alias.asname.name if alias.asname is not None else alias.name
+        code = cst.Module(body=[]).code_for_node(target)
+        bound.add(code.split(".")[0])
+    return bound
+
+
+def drop_unused_rnn_imports(body: list[cst.BaseStatement], aliases: dict[str, str]) -> list[cst.BaseStatement]:
+    """`from tensorflow.contrib import rnn` goes once no cell is read through it (TF2 has no tf.contrib)."""
+    from tf2port.analysis.graph import names_used
+
+    used: set[str] = set()
+    for stmt in body:
+        if not _bound_by_import(stmt):
+            used |= names_used(stmt)
+    out = []
+    for stmt in body:
+        bound = _bound_by_import(stmt)
+        if bound and not bound & used and all(aliases.get(n, "").startswith("tensorflow.contrib.rnn") for n in bound):
+            continue
+        out.append(stmt)
+    return out
