@@ -159,6 +159,18 @@ def test_multi_rnn_cell_of_contrib_cells_becomes_a_keras_rnn_over_a_list_of_cell
     assert fix(before) == dd(after)
 
 
+def test_arguments_that_keep_tf1s_function_are_accepted():
+    before = """
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3, 1])
+        cell = tf.nn.rnn_cell.BasicRNNCell(4, activation=tf.tanh, name="encoder", dtype=tf.float32)
+        outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32, swap_memory=True)
+        with tf.Session() as sess:
+            print(sess.run(state, feed_dict={x: data}))
+        """
+    assert "rnn = tf.keras.layers.SimpleRNN(4, return_sequences=True, return_state=True)\n" in fix(before)
+
+
 PROGRAM = """
 import tensorflow as tf
 x = tf.placeholder(tf.float32, [None, 5, 2])

@@ -37,8 +37,8 @@ CELL_PARAMS = {
 NEUTRAL = {
     "use_peepholes": ("False",), "cell_clip": ("None",), "initializer": ("None",), "num_proj": ("None",),
     "proj_clip": ("None",), "num_unit_shards": ("None",), "num_proj_shards": ("None",),
-    "state_is_tuple": ("True",), "activation": ("None", "tf.tanh", "tf.nn.tanh"), "reuse": ("None", "False"),
-    "kernel_initializer": ("None",), "bias_initializer": ("None",), "dtype": ("None", "tf.float32"),
+    "state_is_tuple": ("True",), "activation": ("None",), "reuse": ("None", "False"),  # or tanh, by its TF name
+    "kernel_initializer": ("None",), "bias_initializer": ("None",), "dtype": ("None",),  # or float32, by name
     "name": None,  # any name: it only prefixes variable names
 }
 FORGET_BIASES = ("1.0", "1", "0.0", "0")
@@ -136,7 +136,8 @@ class RnnReader:
         forget = True
         for key, value in args.items():
             text = _code(value)
-            if key == "num_units" or NEUTRAL.get(key, ()) is None:
+            allowed = NEUTRAL.get(key, ())
+            if key == "num_units" or allowed is None:
                 continue
             if key == "forget_bias":
                 if text not in FORGET_BIASES:
@@ -147,8 +148,8 @@ class RnnReader:
                 continue
             if key == "dtype" and self.a.qualified(value) == "tf.float32":
                 continue
-            if text not in NEUTRAL.get(key, ()) and not (key == "activation" and self.a.qualified(value) in (
-                    "tf.tanh", "tf.nn.tanh")):
+            if text not in allowed and not (key == "activation" and self.a.qualified(value) in ("tf.tanh",
+                                                                                               "tf.nn.tanh")):
                 self.a.block(node, f"tf.nn.rnn_cell.{kind}", f"`{key}={text}` is not rewritten (Keras' cell "
                              "would compute another function)")
                 return None

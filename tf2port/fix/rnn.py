@@ -93,7 +93,9 @@ def call_statement(emitter: _Emitter, stmt: Statement) -> cst.BaseStatement:
         targets.append(rnn.state)
     node = cst.parse_statement(f"{', '.join(targets)} = {layer}({inputs})\n")
     leading = [line for line in getattr(stmt.node, "leading_lines", []) if line.comment]
-    return node.with_changes(leading_lines=leading, trailing_whitespace=stmt.node.trailing_whitespace)
+    if isinstance(stmt.node, cst.SimpleStatementLine):  # a trailing comment stays on its line
+        node = node.with_changes(trailing_whitespace=stmt.node.trailing_whitespace)
+    return node.with_changes(leading_lines=leading)
 
 
 class StateReads(cst.CSTTransformer):
