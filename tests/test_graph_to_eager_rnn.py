@@ -159,6 +159,22 @@ def test_multi_rnn_cell_of_contrib_cells_becomes_a_keras_rnn_over_a_list_of_cell
     assert fix(before) == dd(after)
 
 
+def test_an_initial_zero_state_is_keras_default_start():
+    before = """
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [32, 6, 2])
+        cell = tf.nn.rnn_cell.GRUCell(4)
+        init_state = cell.zero_state(32, tf.float32)
+        outputs, state = tf.nn.dynamic_rnn(cell, x, initial_state=init_state)
+        mean = tf.reduce_mean(outputs)
+        with tf.Session() as sess:
+            print(sess.run(mean, feed_dict={x: data}))
+        """
+    after = fix(before)
+    assert "zero_state" not in after and "init_state" not in after
+    assert "    outputs = gru(x)\n" in after
+
+
 def test_arguments_that_keep_tf1s_function_are_accepted():
     before = """
         import tensorflow as tf
