@@ -2,7 +2,7 @@
 
     python scripts/check_rnn_layouts.py
 
-Runs each TF1 cell with dynamic_rnn in a child process (TF1 cells need legacy Keras, a
+Runs each TF1 cell with dynamic_rnn in one child process (TF1 cells need legacy Keras, a
 process-wide switch), maps its weights with ``tf2port.verify.rnn_weights.to_keras`` into the
 Keras layer, and prints the largest output/state difference per cell, plus the TF1 variable
 names and shapes. Also checks that ``to_tf1`` inverts ``to_keras``.
@@ -29,20 +29,22 @@ TF1_SIDE = """
 import sys, numpy as np
 import tensorflow.compat.v1 as tf
 tf.disable_v2_behavior()
-name, out = sys.argv[1], sys.argv[2]
+out = sys.argv[1]
 x = np.random.RandomState(0).randn({batch}, {time}, {inputs}).astype(np.float32)
-cell = getattr(tf.nn.rnn_cell, name)({units})
-outputs, state = tf.nn.dynamic_rnn(cell, tf.constant(x), dtype=tf.float32)
-variables = tf.trainable_variables()
-with tf.Session() as sess:
-    sess.run(tf.global_variables_initializer())
-    # random biases too, so that a wrong bias mapping shows
-    sess.run([v.assign(v + np.random.RandomState(1).randn(*v.shape.as_list()).astype(np.float32) * 0.3)
-              for v in variables if v.shape.ndims == 1])
-    got = sess.run([outputs, state] + variables)
-h = got[1].h if hasattr(got[1], "h") else got[1]
-print(" ".join(f"{{v.op.name}}{{v.shape.as_list()}}" for v in variables))
-np.savez(out, x=x, outputs=got[0], h=h, *got[2:])
+for name in sys.argv[2:]:
+    with tf.Graph().as_default():
+        cell = getattr(tf.nn.rnn_cell, name)({units})
+        outputs, state = tf.nn.dynamic_rnn(cell, tf.constant(x), dtype=tf.float32)
+        variables = tf.trainable_variables()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            # random biases too, so that a wrong bias mapping shows
+            sess.run([v.assign(v + np.random.RandomState(1).randn(*v.shape.as_list()).astype(np.float32) * 0.3)
+                      for v in variables if v.shape.ndims == 1])
+            got = sess.run([outputs, state] + variables)
+    h = got[1].h if hasattr(got[1], "h") else got[1]
+    print(name, " ".join(f"{{v.op.name}}{{v.shape.as_list()}}" for v in variables))
+    np.savez(f"{{out}}/{{name}}.npz", x=x, outputs=got[0], h=h, *got[2:])
 """
 
 
@@ -55,11 +57,12 @@ def main() -> int:
     code = TF1_SIDE.format(batch=BATCH, time=TIME, inputs=INPUTS, units=UNITS)
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
+        listed = subprocess.run([sys.executable, "-c", code, tmp, *CELLS], env=env, check=True,
+                                capture_output=True, text=True).stdout
+        variable_names = dict(line.split(" ", 1) for line in listed.splitlines() if line.split(" ")[0] in CELLS)
         for name, (keras_layer, layout_name, offset) in CELLS.items():
-            out = Path(tmp) / f"{name}.npz"
-            names = subprocess.run([sys.executable, "-c", code, name, str(out)], env=env, check=True,
-                                   capture_output=True, text=True).stdout.strip()
-            data = np.load(out)
+            names = variable_names[name]
+            data = np.load(Path(tmp) / f"{name}.npz")
             tf1 = [data[f"arr_{i}"] for i in range(len(data.files) - 3)]
             layout = LAYOUTS[layout_name]
             extra = {"reset_after": False} if keras_layer == "GRU" else {}

@@ -9,7 +9,7 @@ blocker); emission is in :mod:`tf2port.fix.rnn`.
 
 Only what computes exactly TF1's function is accepted: default activations, LSTM
 ``forget_bias`` 1.0 (Keras' ``unit_forget_bias=True``) or 0.0, batch-major inputs,
-no ``sequence_length``, no initial state, no peepholes or projections.
+no ``sequence_length``, no initial state but the cell's ``zero_state``, no peepholes or projections.
 """
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ CELL_PARAMS = {
 NEUTRAL = {
     "use_peepholes": ("False",), "cell_clip": ("None",), "initializer": ("None",), "num_proj": ("None",),
     "proj_clip": ("None",), "num_unit_shards": ("None",), "num_proj_shards": ("None",),
-    "state_is_tuple": ("True",), "activation": ("None", "tf.tanh", "tf.nn.tanh"), "reuse": ("None", "False"),
-    "kernel_initializer": ("None",), "bias_initializer": ("None",), "dtype": ("None", "tf.float32"),
+    "state_is_tuple": ("True",), "activation": ("None",), "reuse": ("None", "False"),  # or tanh, by its TF name
+    "kernel_initializer": ("None",), "bias_initializer": ("None",), "dtype": ("None",),  # or float32, by name
     "name": None,  # any name: it only prefixes variable names
 }
 FORGET_BIASES = ("1.0", "1", "0.0", "0")
@@ -113,6 +113,7 @@ class RnnReader:
     def __init__(self, analyser: _Analyser) -> None:
         self.a = analyser
         self.cells: dict[str, CellSpec | StackSpec] = {}
+        self.zero_states: set[str] = set()  # `init = cell.zero_state(batch, tf.float32)`: Keras' default start
 
     def cell(self, node: cst.BaseExpression) -> CellSpec | StackSpec | None:
         """The spec of a cell expression (a constructor call or a cell's name); None after a blocker."""
@@ -136,7 +137,8 @@ class RnnReader:
         forget = True
         for key, value in args.items():
             text = _code(value)
-            if key == "num_units" or NEUTRAL.get(key, ()) is None:
+            allowed = NEUTRAL.get(key, ())
+            if key == "num_units" or allowed is None:
                 continue
             if key == "forget_bias":
                 if text not in FORGET_BIASES:
@@ -147,12 +149,18 @@ class RnnReader:
                 continue
             if key == "dtype" and self.a.qualified(value) == "tf.float32":
                 continue
-            if text not in NEUTRAL.get(key, ()) and not (key == "activation" and self.a.qualified(value) in (
-                    "tf.tanh", "tf.nn.tanh")):
+            if text not in allowed and not (key == "activation" and self.a.qualified(value) in ("tf.tanh",
+                                                                                               "tf.nn.tanh")):
                 self.a.block(node, f"tf.nn.rnn_cell.{kind}", f"`{key}={text}` is not rewritten (Keras' cell "
                              "would compute another function)")
                 return None
         return CellSpec(kind, _code(args["num_units"]), forget)
+
+    def is_zero_state(self, node: cst.BaseExpression) -> bool:
+        """`cell.zero_state(batch_size, dtype)` of a cell the analysis knows."""
+        return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and node.func.attr.value == "zero_state" and isinstance(node.func.value, cst.Name) \
+            and node.func.value.value in self.cells
 
     def stack(self, call: cst.Call) -> StackSpec | None:
         args = _arguments(call, ("cells", "state_is_tuple"))
@@ -198,6 +206,10 @@ class RnnReader:
             self.cells[targets[0]] = spec
             self.a.statements.append(Statement(index, stmt, "drop", defines=targets, extra={"rnn_cell": spec}))
             return True
+        if self.is_zero_state(call) and len(targets) == 1:
+            self.zero_states.add(targets[0])
+            self.a.statements.append(Statement(index, stmt, "drop", defines=targets))
+            return True
         if name != "tf.nn.dynamic_rnn":
             return False
         found = self.dynamic_rnn(index, call, targets)
@@ -225,6 +237,8 @@ class RnnReader:
                 continue
             if key == "time_major" and text == "False":
                 continue
+            if key == "initial_state" and (text in self.zero_states or self.is_zero_state(value)):
+                continue  # Keras RNN layers start from zeros too
             reason = {"sequence_length": "sequence_length (per-example lengths) is not rewritten: Keras masks "
                                          "differently (the state is not carried past a sequence's end the same way)",
                       "initial_state": "an initial state is not rewritten yet",

@@ -903,6 +903,7 @@ class _Emitter:
         body += functions
         if self.blockers:
             return None
+        body = rnn.drop_unused_rnn_imports(body, self.p.aliases)
         return self.p.module.with_changes(body=self.without_unused_slim(body))
 
     def without_unused_slim(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
@@ -1215,7 +1216,8 @@ def _wrap(line: str, operator: str) -> str:
 
 def _wrap_call(line: str) -> str:
     """Break a long `name = f(a=1, b=2, ...)` line after commas, aligned with the opening parenthesis."""
-    if len(line) <= MAX_LINE or not line.endswith(")") or "(" not in line or '"' in line or "'" in line:
+    if len(line) <= MAX_LINE or not line.endswith(")") or "(" not in line or '"' in line or "'" in line \
+            or "\n" in line:  # already laid out on several lines
         return line
     indent = " " * (line.index("(") + 1)
     out, current = [], ""

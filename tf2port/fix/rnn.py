@@ -93,7 +93,9 @@ def call_statement(emitter: _Emitter, stmt: Statement) -> cst.BaseStatement:
         targets.append(rnn.state)
     node = cst.parse_statement(f"{', '.join(targets)} = {layer}({inputs})\n")
     leading = [line for line in getattr(stmt.node, "leading_lines", []) if line.comment]
-    return node.with_changes(leading_lines=leading, trailing_whitespace=stmt.node.trailing_whitespace)
+    if isinstance(stmt.node, cst.SimpleStatementLine):  # a trailing comment stays on its line
+        node = node.with_changes(trailing_whitespace=stmt.node.trailing_whitespace)
+    return node.with_changes(leading_lines=leading)
 
 
 class StateReads(cst.CSTTransformer):
@@ -108,3 +110,36 @@ class StateReads(cst.CSTTransformer):
             if updated.attr.value in names:
                 return cst.Name(names[updated.attr.value])
         return updated
+
+
+def _bound_by_import(stmt: cst.BaseStatement) -> set[str]:
+    """Names a module-level `import` / `from ... import` statement binds (empty for other statements)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
+        return set()
+    names = stmt.body[0].names
+    if isinstance(names, cst.ImportStar):
+        return set()
+    bound = set()
+    for alias in names:
+        target = alias.asname.name if alias.asname is not None else alias.name
+        code = cst.Module(body=[]).code_for_node(target)
+        bound.add(code.split(".")[0])
+    return bound
+
+
+def drop_unused_rnn_imports(body: list[cst.BaseStatement], aliases: dict[str, str]) -> list[cst.BaseStatement]:
+    """`from tensorflow.contrib import rnn` goes once no cell is read through it (TF2 has no tf.contrib)."""
+    from tf2port.analysis.graph import names_used
+
+    used: set[str] = set()
+    for stmt in body:
+        if not _bound_by_import(stmt):
+            used |= names_used(stmt)
+    out = []
+    for stmt in body:
+        bound = _bound_by_import(stmt)
+        if bound and not bound & used and all(aliases.get(n, "").startswith("tensorflow.contrib.rnn") for n in bound):
+            continue
+        out.append(stmt)
+    return out

@@ -174,9 +174,12 @@ class V2Runtime:
                 value = tf.convert_to_tensor(init, dtype=kwargs.get("dtype"))
             shape = [int(d) if d is not None else -1 for d in value.shape]
             dtype = value.dtype.name
-            for i, (spec, arr) in enumerate(self.init):
-                if not self.used[i] and spec["shape"] == shape and spec["dtype"] == dtype \
-                        and not is_tf1_cell_variable(spec["name"]):  # those go to Keras RNN cells
+            # TF1 RNN cell variables are Keras RNN cells' first (their weights are built later, at the
+            # first call); a plain variable takes one only when nothing else has its shape
+            candidates = sorted(range(len(self.init)), key=lambda i: is_tf1_cell_variable(self.init[i][0]["name"]))
+            for i in candidates:
+                spec, arr = self.init[i]
+                if not self.used[i] and spec["shape"] == shape and spec["dtype"] == dtype:
                     index = i
                     self.used[i] = True
                     try:
