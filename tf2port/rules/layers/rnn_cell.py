@@ -42,9 +42,15 @@ class RnnCell(Rule):
     ```
 
     ## Fix safety
-    Safe fallback for the unrolling functions: they are spelled `tf.compat.v1.nn.<name>`, the
-    identical object. The cells have no fallback under Keras 3, so they get no fix; the message
-    names the Keras cell to use.
+    In a session script the graph-to-eager rewrite turns `BasicRNNCell`, `BasicLSTMCell`,
+    `LSTMCell`, `GRUCell` and `MultiRNNCell` unrolled by `tf.nn.dynamic_rnn` into Keras
+    `SimpleRNN`/`LSTM`/`GRU`/`RNN` layers (GRU with `reset_after=False`, TF1's forget bias kept
+    in the Keras bias); `tf2port verify` maps the weights between the two layouts to prove it.
+    It declines, with the reason at the line, `sequence_length`, `time_major`, other initial
+    states, peepholes, projections, `DropoutWrapper`, `static_rnn` and bidirectional RNNs.
+    Otherwise: safe fallback for the unrolling functions (they are spelled
+    `tf.compat.v1.nn.<name>`, the identical object); the cells have no fallback under Keras 3,
+    so they get no fix and the message names the Keras cell to use.
     """
 
     CODE = "TF402"
