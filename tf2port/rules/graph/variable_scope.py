@@ -34,9 +34,16 @@ class VariableScope(Rule):
     ```
 
     ## Fix safety
-    Safe fallback: the name is spelled `tf.compat.v1.<name>`, the identical object; the
-    program keeps TF1 name-based sharing. The finding stays until variables are owned by
-    objects.
+    A module-level function that creates variables (in a `variable_scope`, with
+    `get_variable` or `tf.layers`) is rewritten by the library rewrite into a Keras
+    `Layer`/`Model` class: weights made in `build`/`__init__` under the scope's names (so
+    `tf2port ckpt convert` can carry a TF1 checkpoint over), `reuse=True` as one object called
+    twice, the regularization collection as `self.add_loss`/`model.losses`; its call sites in the
+    same file create one object and call it. A public function that became a class keeps one
+    finding at the class: callers in other modules must change too. Where the rewrite declines
+    (variables created conditionally or in loops, scope names built at run time, …), safe
+    fallback: the name is spelled `tf.compat.v1.<name>`, the identical object, and the program
+    keeps TF1 name-based sharing.
     """
 
     CODE = "TF207"
