@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from tf2port.analysis import graph_io
 from tf2port.analysis.names import qualify
 
 PLACEHOLDERS = frozenset({"tf.placeholder", "tf.placeholder_with_default"})
@@ -48,9 +49,6 @@ UNSUPPORTED = {
     "tf.contrib": "tf.contrib is gone in TF2; this contrib API is not rewritten",
     "tf.train.Coordinator": "queue-runner coordination has no eager counterpart",
     "tf.train.import_meta_graph": "a graph loaded from a MetaGraph has no Python source to rewrite",
-    "tf.train.Saver": "checkpoints with tf.train.Saver are not rewritten yet",
-    "tf.summary.merge_all": "TF1 summaries are not rewritten yet",
-    "tf.summary.FileWriter": "TF1 summaries are not rewritten yet",
     "tf.reset_default_graph": "a program that builds several graphs is not rewritten",
     "tf.get_default_graph": "direct use of the graph object has no eager counterpart",
     "tf.Graph": "direct use of graph objects has no eager counterpart",
@@ -93,7 +91,8 @@ class Statement:
 
 
 ROLES = ("host", "import", "placeholder", "variable", "layer", "optimizer", "train", "op",
-         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop")
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop",
+         "saver", "summary")  # saver, summary: see tf2port.analysis.graph_io
 
 
 @dataclass
@@ -105,6 +104,7 @@ class RunSite:
     fetch_list: bool  # fetched as a list/tuple (result unpacked) or a single value
     feeds: dict[str, cst.BaseExpression]  # placeholder name -> fed expression
     line: int
+    summary: graph_io.SummaryFetch | None = None  # a fetched summary, taken out of `fetches`
 
 
 @dataclass
@@ -118,6 +118,7 @@ class GraphProgram:
     blockers: list[Blocker]
     positions: dict[cst.CSTNode, CodeRange]
     feed_names: set[str] = field(default_factory=set)
+    io: graph_io.IoProgram = field(default_factory=graph_io.IoProgram)  # checkpoints and summaries
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -254,6 +255,7 @@ class _Analyser:
         self.defined: dict[str, str] = {}  # graph name -> role
         self.update_ops: set[str] = set()
         self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
+        self.io = graph_io.IoProgram()
         self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
@@ -285,6 +287,7 @@ class _Analyser:
         for index, stmt in enumerate(self.module.body):
             self.statement(index, stmt)
         self.find_run_sites()
+        self.io = graph_io.finish(self)
 
     def check_unsupported(self, node: cst.CSTNode) -> bool:
         found = False
@@ -343,10 +346,9 @@ class _Analyser:
                 if targets is not None:
                     self.assignment(index, stmt, targets, small.value)
                     return
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                name = self.qualified(small.value.func)
-                if name and name.startswith("tf.summary."):
-                    self.block(small, name, "TF1 summaries are not rewritten yet")
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and graph_io.expression(
+                    self, index, stmt, small.value, self.qualified(small.value.func)):
+                return
             self.host(index, stmt)
             return
         if isinstance(stmt, cst.With):
@@ -483,6 +485,8 @@ class _Analyser:
         name = self.qualified(call.func) if call is not None else None
         role = None
         extra: dict = {}
+        if graph_io.assignment(self, index, stmt, targets, call, name):
+            return
         if name in SESSIONS and len(targets) == 1:
             self.session_names.add(targets[0])
             self.statements.append(Statement(index, stmt, "session", defines=targets, call=call, qualified=name))
@@ -660,4 +664,5 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
-                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names)
+                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
+                        analyser.io)

@@ -21,7 +21,9 @@ import libcst as cst
 
 from tf2port.analysis.graph import (GraphProgram, RunSite, Statement, analyse_graph, dotted, keyword,
                                     names_used)
+from tf2port.analysis.graph_io import SummaryFetch
 from tf2port.analysis.names import analyse
+from tf2port.fix import graph_to_eager_io as io
 
 # TF1 optimizer -> (Keras class, v1 positional params, {v1 param: keras param}, TF1 defaults Keras lacks)
 OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str]]] = {
@@ -128,6 +130,7 @@ class StepFunction:
     body: list[Statement]
     returns: tuple[str, ...]
     input_signature: bool = True
+    summary: SummaryFetch | None = None  # summaries this step writes (see graph_to_eager_io)
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -311,7 +314,7 @@ class _Emitter:
                 self.block(site.call, "Session.run", "several train ops in one run (e.g. a GAN) are not rewritten yet")
                 continue
             before = self.statement_index_of(site)
-            body, params, iterators = self.p.slice(site.fetches, before)
+            body, params, iterators = io.slice_site(self, site, before)
             if "schedule" in roles:
                 self.block(site.call, "Session.run", "fetching a decayed learning rate is not rewritten yet")
                 continue
@@ -327,6 +330,7 @@ class _Emitter:
             self.functions[key] = StepFunction(self.function_name(returns, trains), returns, params, iterators,
                                                train, [s for s in body if s.role != "train"], returns,
                                                input_signature=self.signature_ok(params))
+            self.functions[key].summary = site.summary
 
     def placeholder_default(self, name: str) -> str:
         """What an unfed `tf.placeholder_with_default(value, shape)` evaluates to."""
@@ -337,8 +341,8 @@ class _Emitter:
     def function_key(self, site: RunSite, params: list[str]) -> tuple:
         """Runs that compute the same values, from the same feeds, by the same statements share one function."""
         computed = tuple(f for f in site.fetches if self.defs[f].role != "variable")
-        body = self.p.slice(site.fetches, self.statement_index_of(site))[0]
-        return computed, tuple(params), tuple(id(s.node) for s in body)
+        body = io.slice_site(self, site, self.statement_index_of(site))[0]
+        return computed, tuple(params), tuple(id(s.node) for s in body), io.summary_key(site)
 
     def statement_index_of(self, site: RunSite) -> int:
         pos = self.p.positions[site.call]
@@ -438,16 +442,17 @@ class _Emitter:
             lines += [_indent(s, indent) for s in statements[first:]]
         else:
             lines += [_indent(s, indent) for s in statements]
+        lines = io.with_summaries(self, fn, lines, rename)
         returns = [rename.get(r, r) for r in fn.returns]
         if returns:
             lines.append(f"{indent}return {', '.join(returns)}")
         decorator = f"@{tf}.function"
         if fn.input_signature and fn.params and not fn.iterator_inputs:
-            specs = [self.tensor_spec(p) for p in fn.params]
+            specs = [self.tensor_spec(p) for p in fn.params] + io.step_specs(self, fn)
             decorator += f"(input_signature=[{', '.join(specs)}])"
             if len(decorator) > MAX_LINE:
                 decorator = f"@{tf}.function(input_signature=[\n" + "".join(f"    {spec},\n" for spec in specs) + "])"
-        params = [rename.get(p, p) for p in inputs]
+        params = [rename.get(p, p) for p in inputs] + io.step_parameter(fn)
         code = f"{decorator}\ndef {fn.name}({', '.join(params)}):\n" + "\n".join(lines) + "\n"
         module = cst.parse_module(code)
         stmts = list(module.body)
@@ -571,6 +576,8 @@ class _Emitter:
             name = stmt.extra.setdefault("iterator_name", self.fresh("iterator"))
             return [_stmt(f"{name} = iter({_code(stmt.extra['dataset'])})\n").with_changes(
                 leading_lines=stmt.node.leading_lines)]
+        if role in ("saver", "summary"):
+            return io.module_statement(self, stmt)
         if role in ("placeholder", "op", "next", "initializer", "session", "drop"):
             return []
         if role == "variable":
@@ -652,6 +659,7 @@ class _Emitter:
             produced = self.module_statement(stmt) if stmt.role not in ("host", "session_with") else None
             if produced is None:
                 produced = self.runtime(stmt)
+            produced = produced + io.after_statement(self, stmt)
             if not produced:
                 pending += _leading(stmt.node)
                 continue
@@ -666,7 +674,8 @@ class _Emitter:
         body += functions
         if self.blockers:
             return None
-        return self.p.module.with_changes(body=body)
+        module = io.with_absl(self, self.p.module.with_changes(body=body))
+        return None if self.blockers else module
 
     def runtime(self, stmt: Statement) -> list[cst.BaseStatement]:
         """Statements that run the graph: run sites become calls, sessions are unwrapped."""
@@ -674,11 +683,12 @@ class _Emitter:
         if stmt.role == "session_with":
             assert isinstance(stmt.node, cst.With)
             out = [s for inner in stmt.node.body.body for s in _statements(inner.visit(transformer))]
+            out = io.rewrite_statements(self, out)
             if out:
                 out[0] = out[0].with_changes(leading_lines=[*_leading(stmt.node), *_leading(out[0])])
             self.rewritten.append((self.line_of(stmt.node), "Session"))
             return out
-        return _statements(stmt.node.visit(transformer))
+        return io.rewrite_statements(self, _statements(stmt.node.visit(transformer)))
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.p.positions.get(node)
@@ -690,13 +700,14 @@ class _Emitter:
         trains = [i for i, r in enumerate(roles) if r == "train"]
         if all(r == "variable" for r in roles):
             return None, trains
-        key = self.function_key(site, self.p.slice(site.fetches, self.statement_index_of(site))[1])
+        key = self.function_key(site, io.slice_site(self, site, self.statement_index_of(site))[1])
         fn = self.functions[key]
         args = []
         if fn.iterator_inputs:
             args.append(f"*next({self.iterator_name(fn)})" if len(fn.iterator_inputs) > 1
                         else f"next({self.iterator_name(fn)})")
         args += [_code(site.feeds[p]) if p in site.feeds else self.placeholder_default(p) for p in fn.params]
+        args += io.step_arguments(self, fn, site)
         return _expr(f"{fn.name}({', '.join(args)})"), trains
 
     def iterator_name(self, fn: StepFunction) -> str:
@@ -794,6 +805,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
         Values computed by the step function come from its call; train ops give nothing;
         fetched variables are read after the call, as TF1 returned them (updated).
         """
+        small = io.without_summary_target(small, site)
         target = small.targets[0].target
         expr, _ = self.e.site_expression(site)
         self.e.rewritten.append((site.line, "Session.run"))
@@ -963,7 +975,7 @@ def rewrite(text: str) -> Rewrite:
                                                                "please report it with this file")])
     if new is None:
         return Rewrite(None, emitter.blockers)
-    dangling = _dangling_graph_names(code, program)
+    dangling = _dangling_graph_names(code, program) or io.dangling(code, program)
     if dangling:
         name, line = dangling
         return Rewrite(None, [Declined(line, 1, name, f"`{name}` is still used outside the graph after the rewrite")])
