@@ -392,3 +392,127 @@ def test_a_summarised_variable_is_logged_as_the_forward_pass_used_it(tmp_path):
         before, after = weights[k], weights[k + 1]
         outline = histogram_outline(value)
         assert np.allclose(outline, before, rtol=1e-5) or np.allclose(outline, after, rtol=1e-5), (k, outline)
+
+
+# --- flags, app and logging ------------------------------------------------------------------
+def test_flags_logging_and_app_run_become_absl_with_an_explicit_flag_parse():
+    before = """
+        import tensorflow as tf
+        tf.app.flags.DEFINE_float("rate", 0.1, "Step size.")
+        FLAGS = tf.app.flags.FLAGS
+        x = tf.placeholder(tf.float32, [None])
+        w = tf.Variable(1.0)
+        loss = tf.reduce_mean(tf.square(w * x))
+        train_op = tf.train.GradientDescentOptimizer(FLAGS.rate).minimize(loss)
+
+
+        def main(_):
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                tf.logging.info("loss %f", sess.run(loss, feed_dict={x: [1.0]}))
+        """
+    # graph runs inside main() are another rewrite's (library code); here only the module level
+    assert rewrite(dd(before)).text is None
+    before = """
+        import tensorflow as tf
+        tf.app.flags.DEFINE_float("rate", 0.1, "Step size.")
+        FLAGS = tf.app.flags.FLAGS
+        x = tf.placeholder(tf.float32, [None])
+        w = tf.Variable(1.0)
+        loss = tf.reduce_mean(tf.square(w * x))
+        train_op = tf.train.GradientDescentOptimizer(FLAGS.rate).minimize(loss)
+        tf.logging.set_verbosity(tf.logging.INFO)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            _, value = sess.run([train_op, loss], feed_dict={x: [1.0]})
+            tf.logging.info("loss %f", value)
+        """
+    after = """
+        import sys
+        import tensorflow as tf
+        from absl import flags, logging
+        flags.DEFINE_float("rate", 0.1, "Step size.")
+        FLAGS = flags.FLAGS
+        # absl parses flags when told to (tf.app.flags parsed them on first use)
+        FLAGS(sys.argv)
+        w = tf.Variable(1.0)
+        optimizer = tf.keras.optimizers.SGD(learning_rate=FLAGS.rate)
+        logging.set_verbosity(logging.INFO)
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def train_step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(w * x))
+            variables = [w]
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+            return loss
+
+
+        value = train_step([1.0]).numpy()
+        logging.info("loss %f", value)
+        """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
+def test_a_module_named_like_an_absl_module_keeps_its_name_and_absl_is_aliased():
+    before = """
+        import logging
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+        doubled = w * 2.0
+        logging.basicConfig()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            tf.logging.warning("doubled %s", sess.run(doubled))
+        """
+    after = fix(before)
+    assert "from absl import logging as absl_logging\n" in after
+    assert 'absl_logging.warning("doubled %s", compute_doubled().numpy())' in after
+    assert "logging.basicConfig()" in after
+
+
+def test_tf_logging_fatal_declines_because_absl_fatal_aborts():
+    source = """
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+        doubled = w * 2.0
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            tf.logging.fatal("doubled %s", sess.run(doubled))
+        """
+    result = rewrite(dd(source))
+    assert result.text is None
+    assert [(d.construct, d.line) for d in result.declined] == [("tf.logging.fatal", 6)]
+
+
+# --- the tutorial MNIST reader ---------------------------------------------------------------
+def test_tutorial_reader_replacement_serves_the_same_batches_as_the_reader():
+    """The generated split class against verify's copy of TF1's DataSet, across epoch boundaries."""
+    from tf2port.fix.graph_to_eager_io import MNIST_SPLIT
+    from tf2port.verify.standins import DataSet
+
+    namespace: dict = {"np": np}
+    exec(MNIST_SPLIT.format(cls="MnistSplit", np="np", labels="np.eye(10)[labels]"), namespace)
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(23, 28, 28)).astype(np.uint8)
+    labels = rng.integers(0, 10, size=23).astype(np.uint8)
+    ours = namespace["MnistSplit"](images, labels)
+    reader = DataSet(images, labels, one_hot=True, dtype="float32", reshape=True)
+    np.random.seed(7)
+    ours_batches = [ours.next_batch(5) for _ in range(12)]
+    np.random.seed(7)
+    reader_batches = [reader.next_batch(5) for _ in range(12)]
+    for (x, y), (x_ref, y_ref) in zip(ours_batches, reader_batches):
+        np.testing.assert_array_equal(x, x_ref)
+        np.testing.assert_array_equal(y, y_ref)
+    assert ours.epochs_completed == reader.epochs_completed == 2
+    np.testing.assert_array_equal(ours.images, reader.images)
+
+
+def test_tutorial_reader_import_is_gone_from_the_converted_program():
+    converted = (PROGRAMS / "mnist_softmax" / "expected.py").read_text()
+    assert "tensorflow.examples" not in converted and "input_data" not in converted
+    assert "tf.keras.datasets.mnist.load_data()" in converted

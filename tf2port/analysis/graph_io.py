@@ -32,6 +32,10 @@ HOST_CALLS = CHECKPOINT_FILES | {FILE_WRITER}  # module-level statements that st
 SAVER_KEYWORDS = frozenset({"var_list", "max_to_keep", "name"})
 SAVE_KEYWORDS = ("sess", "save_path", "global_step")
 WRITER_METHODS = frozenset({"add_summary", "flush", "close"})
+# tf.logging members whose absl.logging namesake does the same (TF's `fatal` only logs; absl's aborts)
+ABSL_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "log", "vlog", "log_every_n", "log_first_n",
+                          "log_if", "set_verbosity", "get_verbosity", "flush", "DEBUG", "INFO", "WARN", "WARNING",
+                          "ERROR", "FATAL"})
 # FileWriter(logdir, graph, max_queue, flush_secs, graph_def, filename_suffix, session)
 WRITER_PARAMS = ("logdir", "graph", "max_queue", "flush_secs", "graph_def", "filename_suffix", "session")
 
@@ -186,12 +190,23 @@ def finish(analyser: Any) -> IoProgram:
             analyser.block(call, "add_summary", "a summary written that no rewritten run fetched with it "
                                                 "(add_summary of a value fetched in its own run is not "
                                                 "rewritten yet)")
+    _tf_logging(analyser)
     for stmt in analyser.statements:
         if stmt.role == "saver":
             saver = _saver(analyser, stmt, lines)
             if saver is not None:
                 io.savers[saver.name] = saver
     return io
+
+
+def _tf_logging(analyser: Any) -> None:
+    """tf.logging becomes absl.logging: members absl lacks, or has with another meaning, decline."""
+    from tf2port.analysis.graph import _attribute_uses
+
+    for attr in _attribute_uses(analyser.module):
+        name = analyser.qualified(attr) or ""
+        if name.startswith("tf.logging.") and name.split(".")[2] not in ABSL_LOGGING:
+            analyser.block(attr, name, f"{name} has no absl.logging counterpart that does the same")
 
 
 def _statement_lines(module: cst.Module) -> list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]]:

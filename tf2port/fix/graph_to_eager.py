@@ -674,7 +674,7 @@ class _Emitter:
         body += functions
         if self.blockers:
             return None
-        module = io.with_absl(self, self.p.module.with_changes(body=body))
+        module = io.with_tutorial_mnist(self, io.with_absl(self, self.p.module.with_changes(body=body)))
         return None if self.blockers else module
 
     def runtime(self, stmt: Statement) -> list[cst.BaseStatement]:

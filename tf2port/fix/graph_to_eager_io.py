@@ -282,10 +282,6 @@ def dangling(code: str, program: Any) -> tuple[str, int] | None:
 # --- flags, app and logging: absl ----------------------------------------------------------------
 # TF1's tf.app / tf.flags / tf.logging members and their absl module (tf.app.flags is absl.flags)
 ABSL_MODULES = {"tf.app.flags": "flags", "tf.flags": "flags", "tf.logging": "logging", "tf.app": "app"}
-# tf.logging members whose absl namesake does the same (TF's `fatal` only logs; absl's aborts)
-ABSL_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "log", "vlog", "log_every_n", "log_first_n",
-                          "log_if", "set_verbosity", "get_verbosity", "flush", "DEBUG", "INFO", "WARN", "WARNING",
-                          "ERROR", "FATAL"})
 
 
 def with_absl(emitter: _Emitter, module: cst.Module) -> cst.Module:
@@ -317,10 +313,7 @@ class _AbslUses(cst.CSTVisitor):
         kind, member = absl_target(self.e, node)
         if kind is None:
             return True
-        self.used.add(kind)
-        if kind == "logging" and member is not None and member not in ABSL_LOGGING:
-            self.e.block(node, f"tf.logging.{member}", f"tf.logging.{member} has no absl.logging counterpart that "
-                                                       "does the same")
+        self.used.add(kind)  # tf.logging members absl lacks were declined by the analysis
         return False
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -451,3 +444,169 @@ def _parse_position(body: list[cst.BaseStatement], flag_values: set[str]) -> int
     if first_read is None:
         return None
     return min(defined, first_read)
+
+
+# --- the TF1 tutorials' MNIST reader ----------------------------------------------------------------
+TUTORIAL_MNIST = "tensorflow.examples.tutorials.mnist"
+READER_KEYWORDS = frozenset({"train_dir", "one_hot"})
+MNIST_SPLIT = '''
+class {cls}:
+    """One MNIST split as TF1's tutorial reader served it: flat images in [0, 1], shuffled each epoch."""
+
+    def __init__(self, images, labels):
+        self.images = images.reshape(len(images), 784).astype({np}.float32) * (1.0 / 255.0)
+        self.labels = {labels}
+        self.num_examples = len(images)
+        self.epochs_completed = 0
+        self.position = 0
+
+    def next_batch(self, batch_size):
+        """The reader's numpy draws: a shuffle before the first epoch and one at each new epoch."""
+        if self.epochs_completed == 0 and self.position == 0:
+            self.shuffle()
+        start = self.position
+        if start + batch_size > self.num_examples:
+            rest_images, rest_labels = self.images[start:], self.labels[start:]
+            self.epochs_completed += 1
+            self.shuffle()
+            self.position = batch_size - len(rest_images)
+            return ({np}.concatenate([rest_images, self.images[:self.position]]),
+                    {np}.concatenate([rest_labels, self.labels[:self.position]]))
+        self.position += batch_size
+        return self.images[start:self.position], self.labels[start:self.position]
+
+    def shuffle(self):
+        order = {np}.arange(self.num_examples)
+        {np}.random.shuffle(order)
+        self.images, self.labels = self.images[order], self.labels[order]
+'''
+MNIST_LOAD = '''
+({train_images}, {train_labels}), ({test_images}, {test_labels}) = {tf}.keras.datasets.mnist.load_data()
+{target} = types.SimpleNamespace(
+    train={cls}({train_images}[5000:], {train_labels}[5000:]),
+    validation={cls}({train_images}[:5000], {train_labels}[:5000]),
+    test={cls}({test_images}, {test_labels}),
+)
+'''
+
+
+def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
+    """`input_data.read_data_sets(dir, one_hot=...)` → `tf.keras.datasets.mnist` served the reader's way.
+
+    ``tensorflow.examples.tutorials`` is gone from TF2. The reader's batches (numpy-shuffled
+    per epoch, validation = the first 5000 training images) decide the numbers a program
+    computes, so the replacement keeps them; the data comes from ``tf.keras.datasets.mnist``.
+    """
+    readers = _tutorial_imports(module)
+    if not readers:
+        return module
+    body = list(module.body)
+    sites = [(i, stmt) for i, stmt in enumerate(body) if _reader_call(stmt, readers) is not None]
+    uses = sum(1 for node in _all_names(module) if node in readers)
+    if len(sites) != 1 or uses != 1:
+        emitter.block(module, "tensorflow.examples.tutorials.mnist",
+                      "the tutorial MNIST reader is used other than by one `mnist = input_data.read_data_sets(...)`")
+        return module
+    index, stmt = sites[0]
+    call = _reader_call(stmt, readers)
+    assert call is not None
+    if any(arg.star or (arg.keyword is not None and arg.keyword.value not in READER_KEYWORDS) for arg in call.args) \
+            or len([a for a in call.args if a.keyword is None]) > 1:
+        emitter.block(call, "read_data_sets", "read_data_sets arguments beyond train_dir and one_hot")
+        return module
+    one_hot = keyword(call, "one_hot", 2)
+    if one_hot is not None and not (isinstance(one_hot, cst.Name) and one_hot.value in ("True", "False")):
+        emitter.block(call, "read_data_sets", "one_hot is not a literal True/False")
+        return module
+    bound = _module_bindings(module)
+    np_alias = _numpy_alias(module)
+    names = {key: emitter.fresh(key) for key in ("train_images", "train_labels", "test_images", "test_labels")}
+    cls = emitter.fresh("MnistSplit")
+    labels = f"{np_alias or 'np'}.eye(10)[labels]" if one_hot is not None and one_hot.value == "True" else "labels"
+    target = _code(stmt.body[0].targets[0].target)  # type: ignore[attr-defined]
+    class_def = cst.parse_module(MNIST_SPLIT.format(cls=cls, np=np_alias or "np", labels=labels)).body
+    load = cst.parse_module(MNIST_LOAD.format(cls=cls, tf=emitter.tf, target=target, **names)).body
+    class_def = [class_def[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])]
+    load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *stmt.leading_lines]), *load[1:]]
+    body[index:index + 1] = class_def + load
+    body = [s for s in body if not _imports_tutorial(s)]
+    imports = [] if "types" in bound else ["import types\n"]
+    if np_alias is None:
+        imports.append("import numpy as np\n")
+    if imports:
+        first = next((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
+                      and isinstance(s.body[0], (cst.Import, cst.ImportFrom))), 0)
+        new = [cst.parse_statement(code) for code in imports]
+        new[0] = new[0].with_changes(leading_lines=body[first].leading_lines)  # type: ignore[attr-defined]
+        body[first] = body[first].with_changes(leading_lines=[])  # type: ignore[attr-defined]
+        body[first:first] = new
+    return module.with_changes(body=body)
+
+
+def _tutorial_imports(module: cst.Module) -> set[str]:
+    """Local names bound to the tutorial reader module (`from ...mnist import input_data`)."""
+    out: set[str] = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None \
+                    and _code(small.module) == TUTORIAL_MNIST and not isinstance(small.names, cst.ImportStar):
+                out |= {_code(a.asname.name) if a.asname else _code(a.name) for a in small.names}
+            elif isinstance(small, cst.Import):
+                out |= {_code(a.asname.name) for a in small.names
+                        if _code(a.name).startswith(TUTORIAL_MNIST) and a.asname is not None}
+    return out
+
+
+def _imports_tutorial(stmt: cst.BaseStatement) -> bool:
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom) and small.module is not None:
+        return _code(small.module) == TUTORIAL_MNIST
+    return isinstance(small, cst.Import) and all(_code(a.name).startswith(TUTORIAL_MNIST) for a in small.names)
+
+
+def _reader_call(stmt: cst.BaseStatement, readers: set[str]) -> cst.Call | None:
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+        assign = stmt.body[0]
+        value = assign.value
+        if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value == "read_data_sets" and dotted(value.func.value) in readers:
+            return value
+    return None
+
+
+def _all_names(module: cst.Module) -> list[str]:
+    """Every name read in the module outside import statements."""
+    found: list[str] = []
+
+    class Names(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+    module.visit(Names())
+    return found
+
+
+def _numpy_alias(module: cst.Module) -> str | None:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if _code(alias.name) == "numpy":
+                            return _code(alias.asname.name) if alias.asname else "numpy"
+    return None
