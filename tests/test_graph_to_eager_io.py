@@ -516,3 +516,29 @@ def test_tutorial_reader_import_is_gone_from_the_converted_program():
     converted = (PROGRAMS / "mnist_softmax" / "expected.py").read_text()
     assert "tensorflow.examples" not in converted and "input_data" not in converted
     assert "tf.keras.datasets.mnist.load_data()" in converted
+
+
+@pytest.mark.parametrize(("construct", "line", "source"), [
+    ("tf.train.Saver", 5, """
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            saver = tf.train.Saver()
+            saver.save(sess, "m.ckpt")
+        """),
+    ("tf.summary.scalar", 5, """
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+        loss = tf.square(w)
+        for name in ["a", "b"]:
+            tf.summary.scalar(name, loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(loss))
+        """),
+])
+def test_savers_and_summaries_outside_module_level_statements_decline(construct, line, source):
+    result = rewrite(dd(source))
+    assert result.text is None
+    assert (construct, line) in [(d.construct, d.line) for d in result.declined]

@@ -127,9 +127,7 @@ def expression(analyser: Any, index: int, stmt: cst.SimpleStatementLine, call: c
     if name in SUMMARY_OPS:  # blocked by summary_members
         analyser.statements.append(Statement(index, stmt, "host"))
         return True
-    analyser.block(call, name, "this TF1 summary call is not rewritten")
-    analyser.statements.append(Statement(index, stmt, "host"))
-    return True
+    return False  # other tf.summary calls: blocked by _nested
 
 
 def summary_members(analyser: Any, call: cst.Call, name: str, index: int) -> tuple[int, ...] | None:
@@ -191,12 +189,30 @@ def finish(analyser: Any) -> IoProgram:
                                                 "(add_summary of a value fetched in its own run is not "
                                                 "rewritten yet)")
     _tf_logging(analyser)
+    _nested(analyser, io)
     for stmt in analyser.statements:
         if stmt.role == "saver":
             saver = _saver(analyser, stmt, lines)
             if saver is not None:
                 io.savers[saver.name] = saver
     return io
+
+
+def _nested(analyser: Any, io: IoProgram) -> None:
+    """Savers and summaries the rewrite did not classify (inside a block, a function, an expression)."""
+    from tf2port.analysis.graph import calls_in
+
+    classified = {id(s.call) for s in analyser.statements if s.role in ("saver", "summary")}
+    writers = {id(call) for call in io.writers.values()}
+    for call in calls_in(analyser.module):
+        name = analyser.qualified(call.func) or ""
+        if name in SUMMARY_OPS | SUMMARY_MERGES | {SAVER} and id(call) not in classified:
+            analyser.block(call, name, "created inside a block, a function or an expression; only module-level "
+                                       "`name = ...` statements are rewritten")
+        elif name == FILE_WRITER and id(call) not in writers:
+            analyser.block(call, name, "a FileWriter not bound to a name by a statement of its own")
+        elif name.startswith("tf.summary.") and name not in SUMMARY_OPS | SUMMARY_MERGES | {FILE_WRITER}:
+            analyser.block(call, name, "this TF1 summary call is not rewritten")
 
 
 def _tf_logging(analyser: Any) -> None:
@@ -267,10 +283,6 @@ def _writers(analyser: Any, io: IoProgram, lines: list) -> None:
                 and func.attr.value not in WRITER_METHODS:
             analyser.block(call, func.attr.value, f"FileWriter.{func.attr.value}() has no tf.summary counterpart "
                                                   "in the rewrite")
-        elif analyser.qualified(func) in (FILE_WRITER, "tf.summary.FileWriterCache") and not any(
-                call is line.body[0].value for line, _, _ in lines
-                if len(line.body) == 1 and isinstance(line.body[0], cst.Assign)):
-            analyser.block(call, analyser.qualified(func), "a FileWriter created inside an expression")
 
 
 def _summary_fetch(analyser: Any, io: IoProgram, site: RunSite, lines: list) -> None:
