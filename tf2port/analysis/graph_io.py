@@ -264,7 +264,7 @@ def _writers(analyser: Any, io: IoProgram, lines: list) -> None:
     for line, _, _ in lines:
         if len(line.body) == 1 and isinstance(line.body[0], cst.Assign) and isinstance(line.body[0].value, cst.Call):
             assign = line.body[0]
-            call = assign.value
+            call: cst.Call = assign.value  # type: ignore[assignment]
             if analyser.qualified(call.func) != FILE_WRITER:
                 continue
             target = assign.targets[0].target if len(assign.targets) == 1 else None
@@ -477,8 +477,8 @@ def _split_path(analyser: Any, node: cst.BaseExpression) -> tuple[str, str, set[
         return f"{quote}{directory or '.'}{node.quote}", f"{quote}{base}{node.quote}", set()
     if isinstance(node, cst.Call) and dotted(node.func) == "os.path.join" and len(node.args) == 2 \
             and not any(a.keyword or a.star for a in node.args):
-        directory, base = node.args
-        return _code(directory.value), _code(base.value), names_used(node) - {"os"}
+        head, tail = node.args
+        return _code(head.value), _code(tail.value), names_used(node) - {"os"}
     return None
 
 

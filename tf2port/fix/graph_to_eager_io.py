@@ -56,7 +56,7 @@ def module_statement(emitter: _Emitter, stmt: Statement) -> list[cst.BaseStateme
     if saver is None:
         return []
     code = f"{checkpoint_name(emitter, saver)} = {emitter.tf}.train.Checkpoint({', '.join(tracked(emitter, saver))})\n"
-    out = [cst.parse_statement(code).with_changes(leading_lines=stmt.node.leading_lines)]
+    out: list[cst.BaseStatement] = [cst.parse_statement(code).with_changes(leading_lines=_leading(stmt.node))]
     if saver.numbered and saver.anchor == saver.index:
         out.append(manager_statement(emitter, saver))
     return out
@@ -172,7 +172,7 @@ def with_summaries(emitter: _Emitter, fn: StepFunction, lines: list[str], rename
         block[n and len(block) or 0:n and len(block) or 0] = [
             f"{indent * (2 if n else 1)}{comment}" for comment in comments[index]]
         call = emitter.p.io.summary_ops[index].visit(_OpRewriter(emitter, rename))
-        block.append(f"{indent * 2}{summary_call(call)}")
+        block.append(f"{indent * 2}{summary_call(call)}")  # type: ignore[arg-type]
     at = next((i for i, line in enumerate(lines) if fn.train is not None
                and line.startswith(f"{indent}variables = ")), len(lines))
     return lines[:at] + block + lines[at:]
