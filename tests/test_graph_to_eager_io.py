@@ -542,3 +542,31 @@ def test_savers_and_summaries_outside_module_level_statements_decline(construct,
     result = rewrite(dd(source))
     assert result.text is None
     assert (construct, line) in [(d.construct, d.line) for d in result.declined]
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_converted_checkpoints_have_the_original_paths_and_saved_values(tmp_path):
+    """Numbered saves land at the same `model.ckpt-N` prefixes, the oldest pruned, with the same weights."""
+    import tensorflow as tf
+
+    folder = PROGRAMS / "saver_checkpoint"
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    v1_trace = run_side("v1", folder / "original.py", tmp_path / "v1")
+    run_side("v2", folder / "expected.py", tmp_path / "v2", init=v1_trace)
+    original, converted = tmp_path / "v1" / "checkpoints", tmp_path / "v2" / "checkpoints"
+
+    def prefixes(directory: Path) -> list[str]:
+        return sorted({p.name.split(".data")[0].removesuffix(".index") for p in directory.iterdir()
+                       if p.name.endswith(".index")})
+
+    assert prefixes(original) == prefixes(converted) == ["model.ckpt-20", "model.ckpt-30"]  # max_to_keep=2
+    assert Path(tf.train.latest_checkpoint(str(converted))).name == "model.ckpt-30"
+    for step in (20, 30):
+        saved_v1 = tf.train.load_variable(str(original / f"model.ckpt-{step}"), "W_out")
+        saved_v2 = tf.train.load_variable(str(converted / f"model.ckpt-{step}"), "W_out/.ATTRIBUTES/VARIABLE_VALUE")
+        np.testing.assert_allclose(saved_v2, saved_v1, rtol=1e-5, atol=1e-6)
+    keys = {name for name, _ in tf.train.list_variables(str(converted / "model.ckpt-30"))}
+    assert any(key.startswith("optimizer/") for key in keys)  # the momentum slots were saved, as TF1's were
+    assert any(key.startswith("hidden_layer/") for key in keys)
