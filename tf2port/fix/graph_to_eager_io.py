@@ -131,8 +131,18 @@ def summary_key(site: RunSite) -> tuple:
     return () if site.summary is None else (site.summary.name, site.summary.writer)
 
 
+def step_name(fn: StepFunction) -> str:
+    """`step`, unless the step function already reads or takes a value of that name."""
+    from tf2port.analysis.graph import names_used
+
+    taken = set(fn.params) | set(fn.iterator_inputs) | {n.lower() for n in fn.params}
+    for stmt in fn.body:
+        taken |= names_used(stmt.node)
+    return "step" if "step" not in taken else "summary_step"
+
+
 def step_parameter(fn: StepFunction) -> list[str]:
-    return [] if getattr(fn, "summary", None) is None else ["step"]
+    return [] if getattr(fn, "summary", None) is None else [step_name(fn)]
 
 
 def step_specs(emitter: _Emitter, fn: StepFunction) -> list[str]:
@@ -172,13 +182,13 @@ def with_summaries(emitter: _Emitter, fn: StepFunction, lines: list[str], rename
         block[n and len(block) or 0:n and len(block) or 0] = [
             f"{indent * (2 if n else 1)}{comment}" for comment in comments[index]]
         call = emitter.p.io.summary_ops[index].visit(_OpRewriter(emitter, rename))
-        block.append(f"{indent * 2}{summary_call(call)}")  # type: ignore[arg-type]
+        block.append(f"{indent * 2}{summary_call(call, step_name(fn))}")  # type: ignore[arg-type]
     at = next((i for i, line in enumerate(lines) if fn.train is not None
                and line.startswith(f"{indent}variables = ")), len(lines))
     return lines[:at] + block + lines[at:]
 
 
-def summary_call(call: cst.Call) -> str:
+def summary_call(call: cst.Call, step: str) -> str:
     """`tf.summary.image("x", t, 4)` → `tf.summary.image("x", t, max_outputs=4, step=step)`."""
     name = keyword(call, "name", 0)
     data = keyword(call, "tensor", 1) or keyword(call, "values", 1)
@@ -186,7 +196,7 @@ def summary_call(call: cst.Call) -> str:
     outputs = keyword(call, "max_outputs", 2)
     if outputs is not None:
         args.append(f"max_outputs={_code(outputs)}")
-    args.append("step=step")
+    args.append(f"step={step}")
     return f"{_code(call.func)}({', '.join(args)})"
 
 
