@@ -570,3 +570,41 @@ def test_converted_checkpoints_have_the_original_paths_and_saved_values(tmp_path
     keys = {name for name, _ in tf.train.list_variables(str(converted / "model.ckpt-30"))}
     assert any(key.startswith("optimizer/") for key in keys)  # the momentum slots were saved, as TF1's were
     assert any(key.startswith("hidden_layer/") for key in keys)
+
+
+def test_flags_read_only_inside_functions_are_parsed_after_their_definitions_without_app_run():
+    before = """
+        import tensorflow as tf
+        tf.flags.DEFINE_integer("repeat", 2, "Repeats.")
+        FLAGS = tf.flags.FLAGS
+
+
+        def show(value):
+            for _ in range(FLAGS.repeat):
+                print(value)
+
+
+        w = tf.Variable(3.0)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            show(sess.run(w))
+        """
+    after = """
+        import sys
+        import tensorflow as tf
+        from absl import flags
+        flags.DEFINE_integer("repeat", 2, "Repeats.")
+        FLAGS = flags.FLAGS
+        # absl parses flags when told to (tf.app.flags parsed them on first use)
+        FLAGS(sys.argv)
+
+
+        def show(value):
+            for _ in range(FLAGS.repeat):
+                print(value)
+
+
+        w = tf.Variable(3.0)
+        show(w.numpy())
+        """
+    assert fix(before) == dd(after)

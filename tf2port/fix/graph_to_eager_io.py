@@ -407,7 +407,8 @@ def _absl_imports(emitter: _Emitter, module: cst.Module, local: dict[str, str], 
             carried = []
         body.append(stmt)
     flag_values = finder.flag_values or {f"{local.get('flags', 'flags')}.FLAGS"}
-    parse_at = _parse_position(body, flag_values)
+    runs_app = "app" in finder.used and "flags" in finder.used and f"{local['app']}.run(" in module.code
+    parse_at = _parse_position(body, flag_values, "flags" in finder.used and not runs_app)
     if parse_at is not None:
         flags_name = sorted(flag_values)[0]
         parse = cst.parse_statement(f"{flags_name}(sys.argv)\n").with_changes(leading_lines=[
@@ -434,10 +435,12 @@ def _self_alias(stmt: cst.BaseStatement, aliases: set[str]) -> bool:
         and assign.value.value == assign.targets[0].target.value
 
 
-def _parse_position(body: list[cst.BaseStatement], flag_values: set[str]) -> int | None:
+def _parse_position(body: list[cst.BaseStatement], flag_values: set[str], always: bool) -> int | None:
     """Where `FLAGS(sys.argv)` goes: after the flag definitions, and before the first read of a flag.
 
-    None when module-level code never reads a flag (`app.run` parses them for `main`).
+    None when module-level code never reads a flag and the program runs `app.run`, which parses
+    them for `main`; ``always`` (no `app.run`) parses after the definitions in any case, since a
+    function called at module level may read them.
     """
     first_read = None
     defined = 0
@@ -452,7 +455,7 @@ def _parse_position(body: list[cst.BaseStatement], flag_values: set[str]) -> int
             first_read = i
             break
     if first_read is None:
-        return None
+        return defined if always and defined else None
     return min(defined, first_read)
 
 
