@@ -608,3 +608,56 @@ def test_flags_read_only_inside_functions_are_parsed_after_their_definitions_wit
         show(w.numpy())
         """
     assert fix(before) == dd(after)
+
+
+def test_train_and_test_runs_write_the_same_merged_summary_to_their_own_writers():
+    before = """
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None])
+        w = tf.Variable(2.0)
+        loss = tf.reduce_mean(tf.square(w * x - 1.0))
+        tf.summary.scalar("loss", loss)
+        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        merged = tf.summary.merge_all()
+        train_writer = tf.summary.FileWriter("logs/train")
+        test_writer = tf.summary.FileWriter("logs/test")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for i in range(4):
+                summary, _ = sess.run([merged, train_op], feed_dict={x: [1.0, 2.0]})
+                train_writer.add_summary(summary, i)
+                summary, value = sess.run([merged, loss], feed_dict={x: [3.0]})
+                test_writer.add_summary(summary, i)
+        """
+    after = """
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+        train_writer = tf.summary.create_file_writer("logs/train")
+        test_writer = tf.summary.create_file_writer("logs/test")
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int64)])
+        def train_step(x, step):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(w * x - 1.0))
+            with train_writer.as_default():
+                tf.summary.scalar("loss", loss, step=step)
+            variables = [w]
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int64)])
+        def compute_loss(x, step):
+            loss = tf.reduce_mean(tf.square(w * x - 1.0))
+            with test_writer.as_default():
+                tf.summary.scalar("loss", loss, step=step)
+            return loss
+
+
+        for i in range(4):
+            train_step([1.0, 2.0], i)
+            value = compute_loss([3.0], i).numpy()
+        """
+    assert fix(before) == dd(after)

@@ -311,11 +311,13 @@ def _summary_fetch(analyser: Any, io: IoProgram, site: RunSite, lines: list) -> 
         return
     value = target.elements[position].value.value
     _, suite, at = holder
-    writes = [(line, call) for line in suite[at + 1:] if isinstance(line, cst.SimpleStatementLine)
-              for call in [_method_call(line, set(io.writers), "add_summary")] if call is not None
-              and isinstance(keyword(call, "summary", 0), cst.Name) and keyword(call, "summary", 0).value == value]
+    writes = [(line, call) for line in _until_rebound(suite[at + 1:], value)
+              for call in [_summary_write(line, io, value)] if call is not None]
+    # every read of the name is the summary argument of an add_summary (a train and a test run may
+    # both bind `summary`, each written by the add_summary after it)
     reads = sum(1 for line, _, _ in lines for n in _loads(line) if n == value)
-    if len(writes) != 1 or reads != 1:
+    written = sum(1 for line, _, _ in lines if _summary_write(line, io, value) is not None)
+    if len(writes) != 1 or reads != written:
         analyser.block(site.call, "Session.run", f"the fetched summary `{value}` is used other than by one "
                                                  "writer.add_summary() after the run")
         return
@@ -331,6 +333,31 @@ def _summary_fetch(analyser: Any, io: IoProgram, site: RunSite, lines: list) -> 
     writer = call.func.value.value  # type: ignore[attr-defined]
     site.summary = SummaryFetch(name, position, members, writer, step, line)
     site.fetches = site.fetches[:position] + site.fetches[position + 1:]
+
+
+def _summary_write(line: cst.BaseStatement, io: IoProgram, value: str) -> cst.Call | None:
+    """`writer.add_summary(value, ...)` as a statement of its own."""
+    from tf2port.analysis.graph import keyword
+
+    if not isinstance(line, cst.SimpleStatementLine):
+        return None
+    call = _method_call(line, set(io.writers), "add_summary")
+    argument = keyword(call, "summary", 0) if call is not None else None
+    return call if isinstance(argument, cst.Name) and argument.value == value else None
+
+
+def _until_rebound(suite: list[cst.BaseStatement], name: str) -> list[cst.BaseStatement]:
+    """The statements after a binding of ``name`` up to its next binding in the same suite."""
+    from tf2port.analysis.graph import _targets
+
+    out: list[cst.BaseStatement] = []
+    for stmt in suite:
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Assign) and any(name in (_targets(t.target) or ()) for t in small.targets)
+                for small in stmt.body):
+            break
+        out.append(stmt)
+    return out
 
 
 def _loads(node: cst.CSTNode) -> list[str]:
