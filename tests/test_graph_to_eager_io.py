@@ -661,3 +661,50 @@ def test_train_and_test_runs_write_the_same_merged_summary_to_their_own_writers(
             value = compute_loss([3.0], i).numpy()
         """
     assert fix(before) == dd(after)
+
+
+def test_a_run_that_fetches_only_the_summary_becomes_a_function_that_writes_it():
+    before = """
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None])
+        w = tf.Variable(2.0)
+        loss = tf.reduce_mean(tf.square(w * x - 1.0))
+        tf.summary.scalar("loss", loss)
+        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        merged = tf.summary.merge_all()
+        writer = tf.summary.FileWriter("logs")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for i in range(4):
+                sess.run(train_op, feed_dict={x: [1.0, 2.0]})
+                summary = sess.run(merged, feed_dict={x: [3.0]})
+                writer.add_summary(summary, i)
+        """
+    after = """
+        import tensorflow as tf
+        w = tf.Variable(2.0)
+        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+        writer = tf.summary.create_file_writer("logs")
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def train_step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(w * x - 1.0))
+            variables = [w]
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int64)])
+        def write_summaries(x, step):
+            loss = tf.reduce_mean(tf.square(w * x - 1.0))
+            with writer.as_default():
+                tf.summary.scalar("loss", loss, step=step)
+
+
+        for i in range(4):
+            train_step([1.0, 2.0])
+            write_summaries([3.0], i)
+        """
+    assert fix(before) == dd(after)

@@ -297,20 +297,19 @@ def _summary_fetch(analyser: Any, io: IoProgram, site: RunSite, lines: list) -> 
         return
     position = summaries[0]
     name = site.fetches[position]
-    if len(site.fetches) == 1:
-        analyser.block(site.call, "Session.run", "a run that fetches only summaries is not rewritten yet "
-                                                 "(fetch them with the train step or a value)")
-        return
     holder = next(((line, suite, i) for line, suite, i in lines
                    if len(line.body) == 1 and isinstance(line.body[0], cst.Assign)
                    and line.body[0].value is site.call), None)
     target = holder[0].body[0].targets[0].target if holder is not None else None
-    if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != len(site.fetches) \
-            or not isinstance(target.elements[position].value, cst.Name):
-        analyser.block(site.call, "Session.run", "a fetched summary that is not unpacked into its own name")
+    if not site.fetch_list and isinstance(target, cst.Name):  # `summary = sess.run(merged, ...)`
+        value = target.value
+    elif isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == len(site.fetches) \
+            and isinstance(target.elements[position].value, cst.Name) and site.fetch_list:
+        value = target.elements[position].value.value
+    else:
+        analyser.block(site.call, "Session.run", "a fetched summary that is not bound to a name of its own")
         return
-    value = target.elements[position].value.value
-    _, suite, at = holder
+    _, suite, at = holder  # type: ignore[misc]
     writes = [(line, call) for line in _until_rebound(suite[at + 1:], value)
               for call in [_summary_write(line, io, value)] if call is not None]
     # every read of the name is the summary argument of an add_summary (a train and a test run may

@@ -301,6 +301,9 @@ class _Emitter:
     # ---- step functions -------------------------------------------------------------------------
     def plan(self) -> None:
         for site in self.p.run_sites:
+            if io.summary_only(site):
+                io.plan_summary_only(self, site)
+                continue
             if not site.fetches:
                 continue
             roles = [self.defs[f].role if f in self.defs else "?" for f in site.fetches]
@@ -698,7 +701,7 @@ class _Emitter:
         """The replacement of a run call (before `.numpy()`), and the positions of train fetches."""
         roles = [self.defs[f].role for f in site.fetches]
         trains = [i for i, r in enumerate(roles) if r == "train"]
-        if all(r == "variable" for r in roles):
+        if all(r == "variable" for r in roles) and not io.summary_only(site):
             return None, trains
         key = self.function_key(site, io.slice_site(self, site, self.statement_index_of(site))[1])
         fn = self.functions[key]

@@ -127,6 +127,28 @@ def slice_site(emitter: _Emitter, site: RunSite, before: int) -> tuple[list[Stat
     return emitter.p.slice(site.fetches + summary_inputs(emitter, site), before)
 
 
+def summary_only(site: RunSite) -> bool:
+    """`summary = sess.run(merged, ...)`: the run computes nothing but the summary."""
+    return site.summary is not None and not site.fetches
+
+
+def plan_summary_only(emitter: _Emitter, site: RunSite) -> None:
+    """A function that writes the summaries (`write_summaries`), called where the run was."""
+    from tf2port.fix.graph_to_eager import StepFunction
+
+    body, params, iterators = slice_site(emitter, site, emitter.statement_index_of(site))
+    missing = [p for p in params if p not in site.feeds and emitter.defs[p].qualified != "tf.placeholder_with_default"]
+    if missing:
+        emitter.block(site.call, "feed_dict", f"placeholder `{missing[0]}` is needed but not fed here")
+        return
+    key = emitter.function_key(site, params)
+    if key not in emitter.functions:
+        function = StepFunction(emitter.fresh("write_summaries"), (), params, iterators, None, body, (),
+                                input_signature=emitter.signature_ok(params))
+        function.summary = site.summary
+        emitter.functions[key] = function
+
+
 def summary_key(site: RunSite) -> tuple:
     return () if site.summary is None else (site.summary.name, site.summary.writer)
 
@@ -230,9 +252,17 @@ def rewrite_statements(emitter: _Emitter, statements: list[cst.BaseStatement]) -
 class _IoRewriter(cst.CSTTransformer):
     def __init__(self, emitter: _Emitter) -> None:
         self.e = emitter
+        # summary-only runs, untouched by the run-site rewrite, found again by their text
+        self.summary_runs = {_code(site.call): site for site in emitter.p.run_sites if summary_only(site)}
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
                                   ) -> cst.BaseStatement | cst.RemovalSentinel:
+        small = updated.body[0] if len(updated.body) == 1 else None
+        if isinstance(small, cst.Assign) and _code(small.value) in self.summary_runs:
+            site = self.summary_runs[_code(small.value)]
+            expr, _ = self.e.site_expression(site)
+            self.e.rewritten.append((site.line, "Session.run"))
+            return updated.with_changes(body=[cst.Expr(expr)])  # type: ignore[arg-type]
         if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
             call = updated.body[0].value
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
