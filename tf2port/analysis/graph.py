@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from tf2port.analysis import graph_io
 from tf2port.analysis.names import qualify
 from tf2port.analysis.rnn import RnnReader
 
@@ -50,9 +51,6 @@ UNSUPPORTED = {
     "tf.contrib": "tf.contrib is gone in TF2; this contrib API is not rewritten",
     "tf.train.Coordinator": "queue-runner coordination has no eager counterpart",
     "tf.train.import_meta_graph": "a graph loaded from a MetaGraph has no Python source to rewrite",
-    "tf.train.Saver": "checkpoints with tf.train.Saver are not rewritten yet",
-    "tf.summary.merge_all": "TF1 summaries are not rewritten yet",
-    "tf.summary.FileWriter": "TF1 summaries are not rewritten yet",
     "tf.reset_default_graph": "a program that builds several graphs is not rewritten",
     "tf.get_default_graph": "direct use of the graph object has no eager counterpart",
     "tf.Graph": "direct use of graph objects has no eager counterpart",
@@ -103,7 +101,8 @@ class Statement:
 
 
 ROLES = ("host", "import", "placeholder", "variable", "layer", "layer_object", "optimizer", "train", "op",
-         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients")
+         "iterator", "next", "session", "session_with", "initializer", "schedule", "drop", "gradients",
+         "saver", "summary")  # saver, summary: see tf2port.analysis.graph_io
 
 
 @dataclass
@@ -120,6 +119,7 @@ class RunSite:
     eager: cst.BaseExpression | None = None
     # `sess.run({"loss": loss, "acc": acc})`: the keys (their source code), one per fetch, in order
     fetch_keys: tuple[str, ...] = ()
+    summary: graph_io.SummaryFetch | None = None  # a fetched summary, taken out of `fetches`
 
 
 @dataclass
@@ -135,6 +135,7 @@ class GraphProgram:
     feed_names: set[str] = field(default_factory=set)
     reinitialisations: set[int] = field(default_factory=set)  # id() of initializer runs after the first
     session_helpers: dict[str, int] = field(default_factory=dict)  # helper -> its session parameter's position
+    io: graph_io.IoProgram = field(default_factory=graph_io.IoProgram)  # checkpoints and summaries
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -271,6 +272,7 @@ class _Analyser:
         self.defined: dict[str, str] = {}  # graph name -> role
         self.update_ops: set[str] = set()
         self.feed_names: set[str] = set()  # `feed = {X: ..}` dicts passed as feed_dict=feed
+        self.io = graph_io.IoProgram()
         self.session_calls: set[int] = set()  # id() of tf.Session() calls in with-items / assignments
         self.reinitialisations: set[int] = set()
         self.session_helpers: dict[str, int] = {}  # helper function -> position of its session parameter
@@ -305,6 +307,7 @@ class _Analyser:
         for index, stmt in enumerate(self.module.body):
             self.statement(index, stmt)
         self.find_run_sites()
+        self.io = graph_io.finish(self)
 
     def check_unsupported(self, node: cst.CSTNode) -> bool:
         found = False
@@ -365,10 +368,9 @@ class _Analyser:
                 if targets is not None:
                     self.assignment(index, stmt, targets, small.value)
                     return
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                name = self.qualified(small.value.func)
-                if name and name.startswith("tf.summary."):
-                    self.block(small, name, "TF1 summaries are not rewritten yet")
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and graph_io.expression(
+                    self, index, stmt, small.value, self.qualified(small.value.func)):
+                return
             self.host(index, stmt)
             return
         if isinstance(stmt, cst.With):
@@ -532,6 +534,8 @@ class _Analyser:
         name = self.qualified(call.func) if call is not None else None
         role = None
         extra: dict = {}
+        if graph_io.assignment(self, index, stmt, targets, call, name):
+            return
         if name in SESSIONS and len(targets) == 1:
             self.session_names.add(targets[0])
             self.statements.append(Statement(index, stmt, "session", defines=targets, call=call, qualified=name))
@@ -793,4 +797,4 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
                         analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
-                        analyser.reinitialisations, analyser.session_helpers)
+                        analyser.reinitialisations, analyser.session_helpers, analyser.io)

@@ -262,7 +262,10 @@ def _convert_call(symbol: str, entry: apidata.ApiEntry, ref: Reference,
     final = [new_names[p] for p, _, _ in bound]
     if len(set(final)) != len(final):
         raise Declined(f"the call passes the same TF2 argument twice ({', '.join(final)})")
-    accepts_any = "**kwargs" in v2_params
+    # keywords that both sides only collect in **kwargs mean the same thing on both sides
+    # (tf.train.Checkpoint(model=m, optimizer=o): the objects to track)
+    forwarded = not v1_params and all(sig is not None and sig.varkw for sig in (entry.v1_sig, entry.v2_sig))
+    accepts_any = "**kwargs" in v2_params or forwarded
     for name in final:
         if name not in v2_params and not accepts_any and not special:
             raise Declined(f"`{target}` has no argument `{name}`")

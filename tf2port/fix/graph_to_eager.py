@@ -21,8 +21,10 @@ import libcst as cst
 
 from tf2port.analysis.graph import (GraphProgram, RunSite, Statement, analyse_graph, dotted, keyword,
                                     names_used)
+from tf2port.analysis.graph_io import SummaryFetch
 from tf2port.analysis.names import analyse
 from tf2port.fix import rnn
+from tf2port.fix import graph_to_eager_io as io
 
 # TF1 optimizer -> (Keras class, v1 positional params, {v1 param: keras param}, TF1 defaults Keras lacks)
 OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str]]] = {
@@ -157,6 +159,7 @@ class StepFunction:
     returns: tuple[str, ...]
     input_signature: bool = True
     keys: tuple[str, ...] = ()  # returned as a dict with these keys (a dict of fetches)
+    summary: SummaryFetch | None = None  # summaries this step writes (see graph_to_eager_io)
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -362,6 +365,9 @@ class _Emitter:
     # ---- step functions -------------------------------------------------------------------------
     def plan(self) -> None:
         for site in self.p.run_sites:
+            if io.summary_only(site):
+                io.plan_summary_only(self, site)
+                continue
             if not site.fetches:
                 continue
             roles = [self.defs[f].role if f in self.defs else "?" for f in site.fetches]
@@ -381,7 +387,7 @@ class _Emitter:
                 self.block(site.call, "Session.run", "several train ops in one run (e.g. a GAN) are not rewritten yet")
                 continue
             before = self.statement_index_of(site)
-            body, params, iterators = self.p.slice(site.fetches, before)
+            body, params, iterators = io.slice_site(self, site, before)
             if "schedule" in roles:
                 self.block(site.call, "Session.run", "fetching a decayed learning rate is not rewritten yet")
                 continue
@@ -397,6 +403,7 @@ class _Emitter:
             self.functions[key] = StepFunction(self.function_name(returns, trains), returns, params, iterators,
                                                train, [s for s in body if s.role != "train"], returns,
                                                input_signature=self.signature_ok(params), keys=site.fetch_keys)
+            self.functions[key].summary = site.summary
 
     def read(self, fetch: str) -> str:
         """The eager value of a fetch that needs no step function: a variable or a decayed learning rate."""
@@ -419,8 +426,8 @@ class _Emitter:
     def function_key(self, site: RunSite, params: list[str]) -> tuple:
         """Runs that compute the same values, from the same feeds, by the same statements share one function."""
         computed = tuple(f for f in site.fetches if self.defs[f].role != "variable")
-        body = self.p.slice(site.fetches, self.statement_index_of(site))[0]
-        return computed, tuple(params), tuple(id(s.node) for s in body), site.fetch_keys
+        body = io.slice_site(self, site, self.statement_index_of(site))[0]
+        return computed, tuple(params), tuple(id(s.node) for s in body), (site.fetch_keys, io.summary_key(site))
 
     def statement_index_of(self, site: RunSite) -> int:
         pos = self.p.positions[site.call]
@@ -525,6 +532,7 @@ class _Emitter:
             lines += [_indent(s, indent) for s in statements[first:]]
         else:
             lines += [_indent(s, indent) for s in statements]
+        lines = io.with_summaries(self, fn, lines, rename)
         returns = [rename.get(r, r) for r in fn.returns]
         if returns and fn.keys:
             lines.append(f"{indent}return {{{', '.join(f'{k}: {r}' for k, r in zip(fn.keys, returns))}}}")
@@ -532,11 +540,11 @@ class _Emitter:
             lines.append(f"{indent}return {', '.join(returns)}")
         decorator = f"@{tf}.function"
         if fn.input_signature and fn.params and not fn.iterator_inputs:
-            specs = [self.tensor_spec(p) for p in fn.params]
+            specs = [self.tensor_spec(p) for p in fn.params] + io.step_specs(self, fn)
             decorator += f"(input_signature=[{', '.join(specs)}])"
             if len(decorator) > MAX_LINE:
                 decorator = f"@{tf}.function(input_signature=[\n" + "".join(f"    {spec},\n" for spec in specs) + "])"
-        params = [rename.get(p, p) for p in inputs]
+        params = [rename.get(p, p) for p in inputs] + io.step_parameter(fn)
         code = f"{decorator}\ndef {fn.name}({', '.join(params)}):\n" + "\n".join(lines) + "\n"
         module = cst.parse_module(code)
         stmts = list(module.body)
@@ -717,6 +725,8 @@ class _Emitter:
             name = stmt.extra.setdefault("iterator_name", self.fresh("iterator"))
             return [_stmt(f"{name} = iter({_code(stmt.extra['dataset'])})\n").with_changes(
                 leading_lines=stmt.node.leading_lines)]
+        if role in ("saver", "summary"):
+            return io.module_statement(self, stmt)
         if role in ("placeholder", "op", "next", "initializer", "session", "drop", "gradients"):
             return []
         if role == "variable":
@@ -889,6 +899,7 @@ class _Emitter:
             produced = self.module_statement(stmt) if stmt.role not in ("host", "session_with") else None
             if produced is None:
                 produced = self.runtime(stmt)
+            produced = produced + io.after_statement(self, stmt)
             if not produced:
                 pending += _leading(stmt.node)
                 continue
@@ -904,7 +915,9 @@ class _Emitter:
         if self.blockers:
             return None
         body = rnn.drop_unused_rnn_imports(body, self.p.aliases)
-        return self.p.module.with_changes(body=self.without_unused_slim(body))
+        module = self.p.module.with_changes(body=self.without_unused_slim(body))
+        module = io.with_tutorial_mnist(self, io.with_absl(self, module))
+        return None if self.blockers else module
 
     def without_unused_slim(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """A slim import whose every use became a Keras layer goes (it does not import on TF2)."""
@@ -930,11 +943,12 @@ class _Emitter:
         if stmt.role == "session_with":
             assert isinstance(stmt.node, cst.With)
             out = [s for inner in stmt.node.body.body for s in _statements(inner.visit(transformer))]
+            out = io.rewrite_statements(self, out)
             if out:
                 out[0] = out[0].with_changes(leading_lines=[*_leading(stmt.node), *_leading(out[0])])
             self.rewritten.append((self.line_of(stmt.node), "Session"))
             return out
-        return _statements(stmt.node.visit(transformer))
+        return io.rewrite_statements(self, _statements(stmt.node.visit(transformer)))
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.p.positions.get(node)
@@ -944,15 +958,16 @@ class _Emitter:
         """The replacement of a run call (before `.numpy()`), and the positions of train fetches."""
         roles = [self.defs[f].role for f in site.fetches]
         trains = [i for i, r in enumerate(roles) if r == "train"]
-        if all(r in ("variable", "schedule") for r in roles):
+        if all(r in ("variable", "schedule") for r in roles) and not io.summary_only(site):
             return None, trains
-        key = self.function_key(site, self.p.slice(site.fetches, self.statement_index_of(site))[1])
+        key = self.function_key(site, io.slice_site(self, site, self.statement_index_of(site))[1])
         fn = self.functions[key]
         args = []
         if fn.iterator_inputs:
             args.append(f"*next({self.iterator_name(fn)})" if len(fn.iterator_inputs) > 1
                         else f"next({self.iterator_name(fn)})")
         args += [_code(site.feeds[p]) if p in site.feeds else self.placeholder_default(p) for p in fn.params]
+        args += io.step_arguments(self, fn, site)
         return _expr(f"{fn.name}({', '.join(args)})"), trains
 
     def iterator_name(self, fn: StepFunction) -> str:
@@ -1055,6 +1070,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
         Values computed by the step function come from its call; train ops give nothing;
         fetched variables are read after the call, as TF1 returned them (updated).
         """
+        small = io.without_summary_target(small, site)
         target = small.targets[0].target
         expr, _ = self.e.site_expression(site)
         self.e.rewritten.append((site.line, "Session.run"))
@@ -1280,7 +1296,7 @@ def rewrite(text: str) -> Rewrite:
                                                                "please report it with this file")])
     if new is None:
         return Rewrite(None, emitter.blockers)
-    dangling = _dangling_graph_names(code, program)
+    dangling = _dangling_graph_names(code, program) or io.dangling(code, program)
     if dangling:
         name, line = dangling
         return Rewrite(None, [Declined(line, 1, name, f"`{name}` is still used outside the graph after the rewrite")])

@@ -26,6 +26,10 @@ RANDOM_OPS = frozenset({
     "RandomCrop", "ParameterizedTruncatedNormal",
 })
 
+# Ops whose output is a serialized Summary protobuf (what `merge_all` and `tf.summary.*` return in TF1).
+SUMMARY_OPS = frozenset({"MergeSummary", "ScalarSummary", "HistogramSummary", "ImageSummary", "AudioSummaryV2",
+                         "TensorSummary", "TensorSummaryV2"})
+
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Serves prepared module objects (contrib / tutorials stand-ins) by name."""
@@ -197,6 +201,8 @@ class V1Runtime:
             return [self._prune(f, r) for f, r in zip(fetch, result)]
         if isinstance(fetch, self.tf1.Variable) or self._is_variable_tensor(fetch) or self._is_host_value(fetch):
             return None
+        if self._is_summary(fetch):
+            return None
         return result
 
     @staticmethod
@@ -221,6 +227,12 @@ class V1Runtime:
             stack.extend(t.op for t in current.inputs)
             stack.extend(current.control_inputs)
         return True
+
+    @staticmethod
+    def _is_summary(fetch: Any) -> bool:
+        """A TF1 summary (a serialized protobuf): the converted step writes it instead of returning it."""
+        op = getattr(fetch, "op", None)
+        return getattr(op, "type", None) in SUMMARY_OPS
 
     @staticmethod
     def _is_variable_tensor(fetch: Any) -> bool:
