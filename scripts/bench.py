@@ -4,14 +4,19 @@
 Builds a corpus (default 1,000 files, ~150 lines each) from varied TF1 templates,
 then alternates runs of `tf_upgrade_v2 --intree`, `tf2port lint` and `tf2port fix --out`
 (and the single-file cost of each) and prints medians and the ratios peer/tf2port.
-Runs alternate so machine noise hits all tools alike.
+Runs alternate so machine noise hits all tools alike. The CPU seconds of each run
+(user + system, all its processes) and the load average are printed too: on a shared
+machine a wall time far above its CPU time means the run waited for a core.
+tf2port runs with --no-cache: every run is a cold run.
 
     python scripts/bench.py [--files 1000] [--repeats 3]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -98,10 +103,19 @@ def make_corpus(root: Path, files: int, seed: int = 0) -> int:
     return lines
 
 
-def timed(cmd: list[str]) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cpu: list[float]) -> float:
+    """Wall seconds of one run; its CPU seconds (all its processes) are appended to ``cpu``."""
+    before = _children_cpu()
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    cpu.append(_children_cpu() - before)
+    return wall
 
 
 def main() -> None:
@@ -118,21 +132,26 @@ def main() -> None:
         lines = make_corpus(corpus, args.files)
         one = corpus / "pkg0" / "module_0.py"
         print(f"corpus: {args.files} files, {lines} lines")
-        runs: dict[str, list[float]] = {k: [] for k in
-                                        ("peer tree", "lint tree", "fix tree", "peer file", "lint file", "fix file")}
+        keys = ("peer tree", "lint tree", "fix tree", "peer file", "lint file", "fix file")
+        runs: dict[str, list[float]] = {k: [] for k in keys}
+        cpu: dict[str, list[float]] = {k: [] for k in keys}
+        print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         for r in range(args.repeats):
             out = Path(tmp) / f"out{r}"
             runs["peer tree"].append(timed([peer, "--intree", str(corpus), "--outtree", str(out / "peer"),
-                                            "--reportfile", str(out / "peer.txt")]))
-            runs["lint tree"].append(timed([*tf2port, "lint", "--no-cache", str(corpus)]))
-            runs["fix tree"].append(timed([*tf2port, "fix", "--no-cache", "--out", str(out / "ours"), str(corpus)]))
+                                            "--reportfile", str(out / "peer.txt")], cpu["peer tree"]))
+            runs["lint tree"].append(timed([*tf2port, "lint", "--no-cache", str(corpus)], cpu["lint tree"]))
+            runs["fix tree"].append(timed([*tf2port, "fix", "--no-cache", "--out", str(out / "ours"), str(corpus)],
+                                          cpu["fix tree"]))
             runs["peer file"].append(timed([peer, "--infile", str(one), "--outfile", str(out / "one_peer.py"),
-                                            "--reportfile", str(out / "one.txt")]))
-            runs["lint file"].append(timed([*tf2port, "lint", "--no-cache", str(one)]))
-            runs["fix file"].append(timed([*tf2port, "fix", "--no-cache", "--diff", str(one)]))
+                                            "--reportfile", str(out / "one.txt")], cpu["peer file"]))
+            runs["lint file"].append(timed([*tf2port, "lint", "--no-cache", str(one)], cpu["lint file"]))
+            runs["fix file"].append(timed([*tf2port, "fix", "--no-cache", "--diff", str(one)], cpu["fix file"]))
+        print("load average at end:   " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         med = {k: statistics.median(v) for k, v in runs.items()}
         for key, value in med.items():
-            print(f"{key:10s} median {value:7.3f} s   runs {', '.join(f'{t:.3f}' for t in runs[key])}")
+            print(f"{key:10s} median {value:7.3f} s   runs {', '.join(f'{t:.3f}' for t in runs[key])}"
+                  f"   cpu median {statistics.median(cpu[key]):7.3f} s")
         print(f"ratio peer/lint (tree): {med['peer tree'] / med['lint tree']:.1f}x")
         print(f"ratio peer/fix  (tree): {med['peer tree'] / med['fix tree']:.1f}x")
         print(f"ratio peer/lint (file): {med['peer file'] / med['lint file']:.1f}x")

@@ -78,5 +78,6 @@ def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
                 if message is not None and active(rule.CODE, call.lineno):
                     kw = next(k for k in call.keywords if k.arg == keyword)
                     out.append(_diagnostic(rule, message, path, kw, index))
-    out.sort(key=lambda d: (d.span, d.code))
+    # the order of (d.span, d.code), without comparing Span objects field by field in Python
+    out.sort(key=lambda d: (d.span.line, d.span.col, d.span.end_line, d.span.end_col, d.code))
     return out

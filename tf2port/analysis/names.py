@@ -235,7 +235,10 @@ class _Walker:
                 for item in value:
                     if isinstance(item, ast.AST):
                         self.walk(item)
-            elif isinstance(value, ast.AST):
+            elif type(value) is ast.Name:  # the commonest child: skip the call when it cannot be TF
+                if value.id in self.tf_locals:
+                    self._name(value)
+            elif isinstance(value, ast.AST) and type(value) is not ast.Constant:
                 self.walk(value)
 
     # --- scopes and bindings -------------------------------------------------
