@@ -74,6 +74,10 @@ ARG_RENAMES: dict[str, dict[str, str]] = {
     "tf.nn.avg_pool": {"value": "input"},
     # conv2d: the kernel argument is `filters` in TF2 (TF1 `filter`).
     "tf.nn.conv2d": {"filter": "filters"},
+    # ones_like/zeros_like: TF1 named the tensor `tensor`, TF2 `input` (same position, same meaning);
+    # TF1's `optimize` has no TF2 counterpart and keeps the compat form.
+    "tf.ones_like": {"tensor": "input"},
+    "tf.zeros_like": {"tensor": "input"},
 }
 
 # v1 name -> (kind, TF2 callable to emit, options).
@@ -269,6 +273,9 @@ CASES: list[tuple[str, str, str]] = [
      "tf.nn.moments(tf.constant([[1.0, 2.0], [3.0, 6.0]]), [1], keepdims=True)"),
     ("tf.norm", "tf.norm([[3.0, 4.0], [6.0, 8.0]], axis=1, keep_dims=True)",
      "tf.norm([[3.0, 4.0], [6.0, 8.0]], axis=1, keepdims=True)"),
+    ("tf.ones_like", "tf.ones_like(tensor=[[1, 2], [3, 4]], dtype=tf.float32)",
+     "tf.ones_like(input=[[1, 2], [3, 4]], dtype=tf.float32)"),
+    ("tf.zeros_like", "tf.zeros_like([[1.5, 2.0]])", "tf.zeros_like(input=[[1.5, 2.0]])"),
     ("tf.argmax", "tf.argmax([[1.0, 9.0, 3.0], [7.0, 2.0, 3.0]], dimension=1)",
      "tf.argmax([[1.0, 9.0, 3.0], [7.0, 2.0, 3.0]], axis=1)"),
     ("tf.argmin", "tf.argmin([[1.0, 9.0, 3.0], [7.0, 2.0, 3.0]], dimension=0)",
