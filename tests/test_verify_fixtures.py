@@ -47,8 +47,9 @@ def test_cnn_adam_drift_is_bounded(verdicts: dict[str, Verdict]) -> None:
     """First two steps agree at the defaults; the drift stays under 1 % after that."""
     verdict = verdicts["cnn_layers"]
     assert verdict.status in ("equivalent", "mismatch"), (verdict.reason, verdict.stderr_tail)
-    if verdict.divergence is not None:
-        assert verdict.divergence.kind == "step" and verdict.divergence.index >= 2
+    if verdict.divergence is not None:  # the drift shows in a later step or only in the final weights
+        assert verdict.divergence.kind in ("step", "final"), verdict.divergence
+        assert verdict.divergence.kind == "final" or verdict.divergence.index >= 2
     a, b = verdict.original_losses, verdict.converted_losses
     assert len(a) == len(b) == 13
     for x, y in zip(a, b):
