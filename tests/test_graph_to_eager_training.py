@@ -291,6 +291,25 @@ def test_rmsprop_over_a_layer_whose_input_shape_is_unknown_still_declines(placeh
     assert "tf.compat.v1.train.RMSPropOptimizer" in fix(source)  # the fallback still runs
 
 
+def test_rmsprop_over_a_layer_already_run_before_the_optimizer_declines():
+    source = dd("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [None, 1])
+        out = tf.layers.dense(x, 1)
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        print(sess.run(out, feed_dict={x: [[1.0, 2.0, 3.0]]}))
+        loss = tf.reduce_mean(tf.square(out - y))
+        train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+        sess.run(tf.variables_initializer(tf.global_variables()))
+        sess.run(train_op, feed_dict={x: [[1.0, 2.0, 3.0]], y: [[1.0]]})
+        """)
+    rmsprop = [d for d in rewrite(source).declined if d.construct == "tf.train.RMSPropOptimizer"]
+    assert [d.line for d in rmsprop] == [9]
+    assert "`out_layer` may be called before the optimizer is created" in rmsprop[0].reason
+
+
 @pytest.mark.parametrize(("optimizer", "reason"), [
     ("tf.train.FtrlOptimizer(0.1)", "Ftrl"),
     ("tf.train.ProximalAdagradOptimizer(0.1)", "proximal Adagrad"),

@@ -811,43 +811,42 @@ class _Emitter:
             body = [s for s in self.p.slice(train.defines, train.index + 1)[0] if s.role != "train"]
             variables = self.trainable_expression(body)
             for layer in self.trainable_parts(body)[1]:
-                build = self.layer_build(layer, train)
+                build, why_not = self.layer_build(layer, train)
                 if build is None:  # Keras layers create their weights on the first call
                     self.block(train.call, "tf.train.RMSPropOptimizer", "RMSProp over Keras layer weights: its "
-                               "accumulators (1.0 in TF1) cannot be set before the layers are built (the input "
-                               f"shape of `{layer}` is not known where the optimizer is created)")
+                               f"accumulators (1.0 in TF1) cannot be set before the layers are built ({why_not})")
                     return []
-                if build:
-                    builds.append(build)
+                builds.append(build)
         if not variables:
             return []
         if not hasattr(self, "slot_name"):
             self.slot_name = self.fresh("slot")
         code = RMSPROP_START.format(optimizer=self.optimizer_objects[train.index], variables=variables, tf=self.tf,
                                     slot=self.slot_name)
-        start = list(cst.parse_module("".join(builds) + code).body)
+        start: list[cst.BaseStatement] = list(cst.parse_module("".join(builds) + code).body)
         if builds:  # the comment goes with the first build (a module's leading comment would be its header)
             start[0] = start[0].with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(LAYER_BUILD_COMMENT))])
         return start
 
-    def layer_build(self, layer: str, train: Statement) -> str | None:
+    def layer_build(self, layer: str, train: Statement) -> tuple[str | None, str]:
         """`lstm.build((None, 5, 1))`: a layer's weights made before its first call, from its input's shape.
 
-        None when that shape is not known here, or when a step function could call the layer
-        before this point (building it again would fail); "" when it is built already.
+        (code, "") — code is "" when the layer is built already; (None, why) when its input
+        shape is not known here, or when a step function may call the layer before this point
+        (Keras refuses to build a layer twice).
         """
         if layer in self.built_layers:
-            return ""
+            return "", ""
         stmt = next((s for s in self.p.statements if s.role == "layer" and self.layer_objects.get(s.index) == layer),
                     None)
-        if stmt is None or stmt.index not in self.layer_specs or self.first_run is None \
-                or self.first_run <= train.index:
-            return None
-        shape = self.known_shape(self.layer_specs[stmt.index][2])
+        if self.first_run is None or self.first_run <= train.index:
+            return None, f"`{layer}` may be called before the optimizer is created"
+        shape = self.known_shape(self.layer_specs[stmt.index][2]) \
+            if stmt is not None and stmt.index in self.layer_specs else None
         if shape is None:
-            return None
+            return None, f"the input shape of `{layer}` is not known where the optimizer is created"
         self.built_layers.add(layer)
-        return f"{layer}.build(({', '.join(shape)}{',' if len(shape) == 1 else ''}))\n"
+        return f"{layer}.build(({', '.join(shape)}))\n", ""  # known_shape gives two dimensions or more
 
     def known_shape(self, tensor: str) -> list[str] | None:
         """The shape of a graph tensor as code (`["None", "5", "1"]`) when every dimension but the batch is known.
