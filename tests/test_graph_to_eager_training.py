@@ -2,7 +2,8 @@
 
 Covers `sess.run(init)` of a named initializer, fetch expressions over host values,
 fetched decayed learning rates, compute_gradients/apply_gradients, RMSProp's TF1
-accumulator start, and the precise decline of optimizers Keras has no match for.
+accumulator start (Keras layers it trains built first when their input shape is known),
+and the precise decline of optimizers Keras has no match for.
 """
 from __future__ import annotations
 
@@ -215,6 +216,98 @@ def test_rmsprop_carries_tf1_epsilon_rho_and_starts_its_accumulators_at_one():
 
         train_step([1.0])
         """)
+
+
+def test_rmsprop_over_layers_builds_them_from_the_placeholders_shape_before_setting_its_slots():
+    check_pair("""
+        import tensorflow as tf
+        n_features = 3
+        x = tf.placeholder(tf.float32, [None, n_features])
+        y = tf.placeholder(tf.float32, [None, 1])
+        hidden = tf.layers.dense(x, 16, activation=tf.nn.relu)
+        dropped = tf.layers.dropout(hidden, rate=0.0)
+        out = tf.layers.dense(dropped, 1)
+        loss = tf.reduce_mean(tf.square(out - y))
+        train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train_op, feed_dict={x: [[1.0, 2.0, 3.0]], y: [[1.0]]})
+        """, """
+        import tensorflow as tf
+        n_features = 3
+        hidden_layer = tf.keras.layers.Dense(16, activation=tf.nn.relu)
+        dropped_layer = tf.keras.layers.Dropout(rate=0.0)
+        out_layer = tf.keras.layers.Dense(1)
+        optimizer = tf.keras.optimizers.RMSprop(learning_rate=0.01, epsilon=1e-10)
+        # Keras creates a layer's weights at its first call: built now so RMSProp's slots exist
+        hidden_layer.build((None, n_features))
+        out_layer.build((None, 16))
+        optimizer.build(hidden_layer.trainable_variables + out_layer.trainable_variables)
+        for slot in optimizer.variables:
+            if slot.name.endswith("_velocity"):  # TF1's RMSProp starts its mean square at 1.0, Keras' at 0
+                slot.assign(tf.ones(slot.shape))
+
+
+        @tf.function(input_signature=[
+            tf.TensorSpec([None, n_features], tf.float32),
+            tf.TensorSpec([None, 1], tf.float32),
+        ])
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                hidden = hidden_layer(x)
+                dropped = dropped_layer(hidden)
+                out = out_layer(dropped)
+                loss = tf.reduce_mean(tf.square(out - y))
+            variables = hidden_layer.trainable_variables + out_layer.trainable_variables
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+
+
+        train_step([[1.0, 2.0, 3.0]], [[1.0]])
+        """)
+
+
+@pytest.mark.parametrize(("placeholder", "layer_input"), [
+    ("tf.placeholder(tf.float32, [None, None])", "x"),  # a feature dimension left open
+    ("tf.placeholder(tf.float32)", "x"),  # no shape at all
+    ("tf.placeholder(tf.float32, [None, 6])", "tf.reshape(x, [-1, 3])"),  # computed by an op
+])
+def test_rmsprop_over_a_layer_whose_input_shape_is_unknown_still_declines(placeholder, layer_input):
+    source = dd(f"""
+        import tensorflow as tf
+        x = {placeholder}
+        y = tf.placeholder(tf.float32, [None, 1])
+        hidden = tf.layers.dense({layer_input}, 1)
+        loss = tf.reduce_mean(tf.square(hidden - y))
+        train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train_op, feed_dict={{x: [[1.0, 2.0, 3.0]], y: [[1.0]]}})
+        """)
+    result = rewrite(source)
+    assert result.text is None
+    assert [(d.construct, d.line) for d in result.declined] == [("tf.train.RMSPropOptimizer", 6)]
+    assert "the input shape of `hidden_layer` is not known" in result.declined[0].reason
+    assert "tf.compat.v1.train.RMSPropOptimizer" in fix(source)  # the fallback still runs
+
+
+def test_rmsprop_over_a_layer_already_run_before_the_optimizer_declines():
+    source = dd("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [None, 1])
+        out = tf.layers.dense(x, 1)
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        print(sess.run(out, feed_dict={x: [[1.0, 2.0, 3.0]]}))
+        loss = tf.reduce_mean(tf.square(out - y))
+        train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+        sess.run(tf.variables_initializer(tf.global_variables()))
+        sess.run(train_op, feed_dict={x: [[1.0, 2.0, 3.0]], y: [[1.0]]})
+        """)
+    rmsprop = [d for d in rewrite(source).declined if d.construct == "tf.train.RMSPropOptimizer"]
+    assert [d.line for d in rmsprop] == [9]
+    assert "`out_layer` may be called before the optimizer is created" in rmsprop[0].reason
 
 
 @pytest.mark.parametrize(("optimizer", "reason"), [

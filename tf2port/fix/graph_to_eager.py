@@ -66,6 +66,8 @@ for {slot} in {optimizer}.variables:
     if {slot}.name.endswith("_velocity"):  # TF1's RMSProp starts its mean square at 1.0, Keras' at 0
         {slot}.assign({tf}.ones({slot}.shape))
 """
+# Keras layers among those variables are built first, from their input's shape (see _Emitter.layer_build)
+LAYER_BUILD_COMMENT = "# Keras creates a layer's weights at its first call: built now so RMSProp's slots exist"
 # tf.layers function -> (Keras layer class, keywords that belong to the call, not the constructor)
 LAYER_MAP: dict[str, tuple[str, tuple[str, ...]]] = {
     "dense": ("Dense", ()),
@@ -195,6 +197,8 @@ class _Emitter:
         self.rewritten: list[tuple[int, str]] = []
         self.taken_functions: set[str] = set()
         self.rnn_states: dict[str, dict[str, str]] = {}  # LSTM state name -> {"h": name, "c": name}
+        self.built_layers: set[str] = set()  # layers built at module level (see layer_build)
+        self.first_run: int | None = None  # module position of the first run site (step functions go there)
 
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.p.positions.get(node)
@@ -625,6 +629,15 @@ class _Emitter:
 
     def trainable_expression(self, body: list[Statement]) -> str:
         """Trainable variables the loss reads, in creation order: `[W, b] + layer.trainable_variables`."""
+        names, layers = self.trainable_parts(body)
+        parts = []
+        if names:
+            parts.append("[" + ", ".join(names) + "]")
+        parts += [f"{layer}.trainable_variables" for layer in layers]
+        return " + ".join(parts)
+
+    def trainable_parts(self, body: list[Statement]) -> tuple[list[str], list[str]]:
+        """(variables, Keras layer objects) whose weights the loss of ``body`` reads, in creation order."""
         used = set().union(*(s.uses for s in body)) if body else set()
         names: list[str] = []
         layers: list[str] = []
@@ -640,11 +653,7 @@ class _Emitter:
                 obj = self.layer_objects[stmt.index]
                 if obj not in layers:
                     layers.append(obj)
-        parts = []
-        if names:
-            parts.append("[" + ", ".join(names) + "]")
-        parts += [f"{layer}.trainable_variables" for layer in layers]
-        return " + ".join(parts)
+        return names, layers
 
     @staticmethod
     def non_trainable(stmt: Statement) -> bool:
@@ -795,22 +804,87 @@ class _Emitter:
             return []
         assert train.call is not None
         var_list = keyword(train.call, "var_list", 2)
+        builds: list[str] = []
         if var_list is not None:
             variables = _code(var_list)
         else:
             body = [s for s in self.p.slice(train.defines, train.index + 1)[0] if s.role != "train"]
             variables = self.trainable_expression(body)
-            if "trainable_variables" in variables:  # Keras layers build their weights on the first call
-                self.block(train.call, "tf.train.RMSPropOptimizer", "RMSProp over Keras layer weights: its "
-                           "accumulators (1.0 in TF1) cannot be set before the layers are built")
-                return []
+            for layer in self.trainable_parts(body)[1]:
+                build, why_not = self.layer_build(layer, train)
+                if build is None:  # Keras layers create their weights on the first call
+                    self.block(train.call, "tf.train.RMSPropOptimizer", "RMSProp over Keras layer weights: its "
+                               f"accumulators (1.0 in TF1) cannot be set before the layers are built ({why_not})")
+                    return []
+                builds.append(build)
         if not variables:
             return []
         if not hasattr(self, "slot_name"):
             self.slot_name = self.fresh("slot")
         code = RMSPROP_START.format(optimizer=self.optimizer_objects[train.index], variables=variables, tf=self.tf,
                                     slot=self.slot_name)
-        return list(cst.parse_module(code).body)
+        start: list[cst.BaseStatement] = list(cst.parse_module("".join(builds) + code).body)
+        if builds:  # the comment goes with the first build (a module's leading comment would be its header)
+            start[0] = start[0].with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(LAYER_BUILD_COMMENT))])
+        return start
+
+    def layer_build(self, layer: str, train: Statement) -> tuple[str | None, str]:
+        """`lstm.build((None, 5, 1))`: a layer's weights made before its first call, from its input's shape.
+
+        (code, "") — code is "" when the layer is built already; (None, why) when its input
+        shape is not known here, or when a step function may call the layer before this point
+        (Keras refuses to build a layer twice).
+        """
+        if layer in self.built_layers:
+            return "", ""
+        stmt = next((s for s in self.p.statements if s.role == "layer" and self.layer_objects.get(s.index) == layer),
+                    None)
+        if self.first_run is None or self.first_run <= train.index:
+            return None, f"`{layer}` may be called before the optimizer is created"
+        shape = self.known_shape(self.layer_specs[stmt.index][2]) \
+            if stmt is not None and stmt.index in self.layer_specs else None
+        if shape is None:
+            return None, f"the input shape of `{layer}` is not known where the optimizer is created"
+        self.built_layers.add(layer)
+        return f"{layer}.build(({', '.join(shape)}))\n", ""  # known_shape gives two dimensions or more
+
+    def known_shape(self, tensor: str) -> list[str] | None:
+        """The shape of a graph tensor as code (`["None", "5", "1"]`) when every dimension but the batch is known.
+
+        Known: a `tf.placeholder` with a literal shape whose dimensions after the first are
+        integers or module-level host names, or a Dense / dropout / batch-norm layer over such a
+        tensor (Dense replaces the last dimension by its units).
+        """
+        stmt = self.defs.get(tensor)
+        if stmt is None or stmt.call is None:
+            return None
+        if stmt.role == "placeholder" and stmt.qualified == "tf.placeholder":
+            shape = keyword(stmt.call, "shape", 1)
+            if not isinstance(shape, (cst.List, cst.Tuple)) or len(shape.elements) < 2 \
+                    or any(not isinstance(e, cst.Element) for e in shape.elements):
+                return None
+            batch, *rest = [e.value for e in shape.elements]
+            if not (dotted(batch) == "None" or self.known_dimension(batch)) \
+                    or not all(self.known_dimension(d) for d in rest):
+                return None
+            return [_code(d) for d in (batch, *rest)]
+        if stmt.role != "layer" or "rnn" in stmt.extra or stmt.index not in self.layer_specs:
+            return None
+        inputs = self.known_shape(self.layer_specs[stmt.index][2])
+        kind = stmt.qualified[len(LAYER_PREFIX_TF):] if stmt.qualified.startswith(LAYER_PREFIX_TF) else "dense"
+        if inputs is None or kind in ("dropout", "batch_normalization"):
+            return inputs
+        units = keyword(stmt.call, "units" if stmt.qualified.startswith(LAYER_PREFIX_TF) else "num_outputs", 1)
+        if kind == "dense" and units is not None and self.known_dimension(units):
+            return inputs[:-1] + [_code(units)]
+        return None
+
+    def known_dimension(self, node: cst.BaseExpression) -> bool:
+        """An integer literal, or a name a module-level host statement binds (`n_steps = 28`)."""
+        if isinstance(node, cst.Integer):
+            return True
+        return isinstance(node, cst.Name) and node.value not in self.defs and any(
+            node.value in s.defines for s in self.p.statements if s.role == "host")
 
     def reinitialise(self, line: cst.SimpleStatementLine, site: RunSite) -> cst.BaseStatement | cst.FlattenSentinel:
         """A later `sess.run(tf.global_variables_initializer())`: each variable gets its initial value again.
@@ -882,7 +956,8 @@ class _Emitter:
         self.plan()
         if self.blockers:
             return None
-        first_run = min((self.statement_index_of(s) for s in self.p.run_sites if s.fetches), default=None)
+        first_run = self.first_run = min((self.statement_index_of(s) for s in self.p.run_sites if s.fetches),
+                                         default=None)
         functions: list[cst.BaseStatement] = []
         for fn in self.functions.values():
             functions += self.emit_function(fn)
