@@ -235,15 +235,22 @@ def _targets(node: cst.BaseAssignTargetExpression) -> tuple[str, ...] | None:
 
 
 class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, evaluation_order: bool) -> None:
         self.calls: list[cst.Call] = []
+        self.evaluation_order = evaluation_order
 
     def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
+        if not self.evaluation_order:
+            self.calls.append(node)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if self.evaluation_order:
+            self.calls.append(original_node)
 
 
-def calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    visitor = _Calls()
+def calls_in(node: cst.CSTNode, evaluation_order: bool = False) -> list[cst.Call]:
+    """Calls in source order, or as Python runs them (arguments first: `norm(x + ffn(x))` runs ffn first)."""
+    visitor = _Calls(evaluation_order)
     node.visit(visitor)
     return visitor.calls
 

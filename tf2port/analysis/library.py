@@ -342,7 +342,7 @@ class _Analyser:
                             self.block(small, "return", f"the function returns the variable `{returned}`; callers "
                                                         "that use variables directly are not rewritten")
                             return False
-            for call in _calls_in_evaluation_order(stmt):  # sub-layers are tracked (and listed) in this order
+            for call in calls_in(stmt, evaluation_order=True):  # sub-layers are tracked (and listed) in this order
                 q = self.qualified(call.func) or ""
                 if q == "tf.get_variable" and not any(w.call is call for w in weights.values()):
                     self.block(call, q, "tf.get_variable inside an expression; assign it to a name")
@@ -602,21 +602,6 @@ def _fresh(base: str, taken: set[str]) -> str:
 def _fresh_layer(base: str, taken: set[str]) -> str:
     """A sub-layer attribute: its scope name, or `<name>_layer` where Keras owns the name (`output`)."""
     return _fresh(base if base not in taken else f"{base}_layer", taken)
-
-
-class _PostOrderCalls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.calls: list[cst.Call] = []
-
-    def leave_Call(self, original_node: cst.Call) -> None:
-        self.calls.append(original_node)
-
-
-def _calls_in_evaluation_order(node: cst.CSTNode) -> list[cst.Call]:
-    """Calls as Python runs them: arguments before the call (`norm(x + ffn(x))` runs ffn first)."""
-    visitor = _PostOrderCalls()
-    node.visit(visitor)
-    return visitor.calls
 
 
 def _compared(body: list[cst.BaseStatement], name: str) -> bool:

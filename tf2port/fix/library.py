@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from tf2port.analysis.graph import dotted, keyword, names_used
-from tf2port.analysis.library import (LibraryFunction, LibraryProgram, REGULARIZATION_KEYS,
+from tf2port.analysis.library import (_fresh, LibraryFunction, LibraryProgram, REGULARIZATION_KEYS,
                                       REGULARIZATION_READERS, TRAINABLE_READERS, Weight, analyse_library,
                                       bind_arguments, sizing_names)
 from tf2port.analysis.names import qualify
@@ -552,7 +552,7 @@ def _lift_in_function(fn: cst.FunctionDef, tf_alias: str, taken: set[str]
         reads = [n for n in _ordered_names(stmt.body) if n in bound_before]
         later = set().union(*(names_used(s) for s in inner[i + 1:])) if i + 1 < len(inner) else set()
         outputs = [n for n in _ordered_bound(block) if n in later]
-        name = _free(re.sub(r"\W", "_", scope), taken)
+        name = _fresh(re.sub(r"\W", "_", scope), taken)
         code = _code(stmt.with_changes(leading_lines=[]))
         lines = [f"def {name}({', '.join(reads)}):", _indent(code, INDENT)]
         if outputs and not ends_with_return:
@@ -648,15 +648,6 @@ def _ordered_names(node: cst.CSTNode) -> list[str]:
 
     node.visit(Visitor())
     return out
-
-
-def _free(base: str, taken: set[str]) -> str:
-    name, n = base, 2
-    while name in taken:
-        name = f"{base}_{n}"
-        n += 1
-    taken.add(name)
-    return name
 
 
 def rewrite(text: str) -> LibraryRewrite:
