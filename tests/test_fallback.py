@@ -1,7 +1,8 @@
 """Programs the graph-to-eager rewrite does not support: the fallback runs, and says why.
 
-For each `fixtures/fallback/*.py`: `fix` leaves a finding that names the blocking construct
-at its line, and the fixed program (the `tf.compat.v1` form) runs on TF 2.21 defaults.
+For each `fixtures/fallback/*.py` and each original of a hand-written verify pair in
+`fixtures/pairs` (graph builders in functions): `fix` leaves a finding that names the blocking
+construct at its line, and the fixed program (the `tf.compat.v1` form) runs on TF 2.21 defaults.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from tf2port.fix.pipeline import fix_text
 
 ROOT = Path(__file__).resolve().parent.parent
-FALLBACK = sorted((ROOT / "fixtures" / "fallback").glob("*.py"))
+FALLBACK = sorted((ROOT / "fixtures" / "fallback").glob("*.py")) + sorted(
+    (ROOT / "fixtures" / "pairs").glob("*/original.py"))
 ALL = lambda code, line: True  # noqa: E731
 
 
@@ -23,7 +25,7 @@ def test_there_are_fallback_programs():
     assert len(FALLBACK) >= 5
 
 
-@pytest.mark.parametrize("path", FALLBACK, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", FALLBACK, ids=lambda p: p.parent.name if p.stem == "original" else p.stem)
 def test_blocking_construct_is_reported_at_its_line(path):
     source = path.read_text()
     outcome = fix_text(source, str(path), ALL)
@@ -39,7 +41,7 @@ def test_blocking_construct_is_reported_at_its_line(path):
 
 @pytest.mark.tf
 @pytest.mark.slow
-@pytest.mark.parametrize("path", FALLBACK, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", FALLBACK, ids=lambda p: p.parent.name if p.stem == "original" else p.stem)
 def test_fallback_output_runs_on_tf2(path, tmp_path):
     fixed = fix_text(path.read_text(), str(path), ALL).text
     script = tmp_path / path.name

@@ -12,9 +12,11 @@ import pytest
 
 from tf2port.verify import Verdict, verify_pair
 
-PROGRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "programs"
-TOPICS = sorted(p.name for p in PROGRAMS.iterdir()
-                if (p / "original.py").is_file() and (p / "tf2.py").is_file())
+# hand-written pairs: next to the rewrite's goldens, and in `pairs` where the rewrite declines the original
+FOLDERS = {p.name: p for root in ("programs", "pairs")
+           for p in (Path(__file__).resolve().parents[1] / "fixtures" / root).iterdir()
+           if (p / "original.py").is_file() and (p / "tf2.py").is_file()}
+TOPICS = sorted(FOLDERS)
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
 
@@ -32,7 +34,7 @@ TOLERANCE: dict[str, dict[str, float]] = {"deep_mlp_xavier": {"rtol": 1e-5, "ato
 @pytest.fixture(scope="module")
 def verdicts() -> dict[str, Verdict]:
     def run(topic: str) -> Verdict:
-        return verify_pair(PROGRAMS / topic / "original.py", PROGRAMS / topic / "tf2.py",
+        return verify_pair(FOLDERS[topic] / "original.py", FOLDERS[topic] / "tf2.py",
                            timeout=300, **TOLERANCE.get(topic, {}))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -75,7 +77,7 @@ def test_dropout_masks_are_aligned_and_said(verdicts: dict[str, Verdict], topic:
 
 def test_converted_programs_have_no_verify_lines() -> None:
     for topic in TOPICS:
-        text = (PROGRAMS / topic / "tf2.py").read_text()
+        text = (FOLDERS[topic] / "tf2.py").read_text()
         assert "tf2port" not in text and "verify" not in text, topic
         for graph_mode in ("compat.v1", "Session(", "placeholder(", "feed_dict"):
             assert graph_mode not in text, (topic, graph_mode)
