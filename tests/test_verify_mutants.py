@@ -40,7 +40,8 @@ pytestmark = [pytest.mark.tf, pytest.mark.slow]
 def _target(mutant: Path) -> Path:
     topic = re.match(r'"""Mutant of (\w+)', mutant.read_text())
     assert topic is not None, mutant
-    return ROOT / "programs" / topic.group(1) / "original.py"
+    found = [ROOT / root / topic.group(1) / "original.py" for root in ("programs", "pairs")]
+    return next(path for path in found if path.is_file())
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tf2port.verify import Compared, Divergence, Verdict
-from tf2port.verify.api import conclude
+from tf2port.verify.api import conclude, verify_pair
 from tf2port.verify.cli import verify_command
 from tf2port.verify.compare import compare, tokens
 from tf2port.verify.pairs import find_pairs, is_runnable, parse_shard, shard_of
@@ -164,3 +164,18 @@ def test_importing_the_cli_does_not_import_tensorflow() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_an_adam_trained_original_gets_the_adam_tolerance_and_says_so():
+    """TF1's fused Adam rounds differently from Keras' Adam: verify's default bound for it is looser, and noted."""
+    from tf2port.verify.api import ADAM_NOTE, ADAM_TOLERANCE
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "interactive_poly"
+    assert "AdamOptimizer" in (folder / "original.py").read_text()
+    verdict = verify_pair(folder / "original.py", folder / "expected.py", timeout=300)
+    assert (verdict.rtol, verdict.atol) == ADAM_TOLERANCE
+    assert ADAM_NOTE in verdict.notes
+    explicit = verify_pair(folder / "original.py", folder / "expected.py", timeout=300, rtol=1e-6, atol=1e-5)
+    assert (explicit.rtol, explicit.atol) == (1e-6, 1e-5) and ADAM_NOTE not in explicit.notes
