@@ -21,11 +21,12 @@ CPU_TOLERANCE = (1e-6, 1e-5)
 # GPU kernels reduce in other orders and use TF32 matmuls by default on Ampere+.
 GPU_TOLERANCE = (1e-3, 1e-4)
 # TF1's fused ApplyAdam and Keras' Adam round differently in float32 (TF1_SEMANTICS.md): weights and
-# losses drift by up to ~5e-5 in short runs, differently from run to run. A CPU check of an
-# Adam-trained original uses this bound unless tolerances are given, and says so in a note; a
-# wrong epsilon, learning rate or missing bias is still far outside it (fixtures/mutants).
-ADAM_TOLERANCE = (1e-5, 1e-4)
-ADAM_NOTE = ("Adam tolerance (rtol 1e-5, atol 1e-4): TF1's fused Adam and Keras' Adam round "
+# losses drift apart, differently from run to run, growing with the steps (measured up to 1.8e-4 on
+# a loss of 1.59 after 21 steps through dropout layers). A CPU check of an Adam-trained original
+# uses this bound unless tolerances are given, and says so in a note; a wrong epsilon, learning
+# rate or missing bias is still far outside it (fixtures/mutants).
+ADAM_TOLERANCE = (1e-4, 1e-4)
+ADAM_NOTE = ("Adam tolerance (rtol 1e-4, atol 1e-4): TF1's fused Adam and Keras' Adam round "
              "differently in float32")
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MEMORY_MB = 8192
