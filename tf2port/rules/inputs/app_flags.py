@@ -16,9 +16,12 @@ class AppFlags(Rule):
     and `tf.logging.*` (`info`, `set_verbosity`, `INFO`, …).
 
     ## Why is this bad?
-    These modules were thin TF1 re-exports of `absl-py` (`absl.app`, `absl.flags`,
-    `absl.logging`), which TensorFlow 2 keeps only in `tf.compat.v1`. absl is installed with
-    TensorFlow, so the same functions are one import away without the TF1 namespace.
+    These are TF1's own wrappers around `absl-py`, which TensorFlow 2 keeps only in
+    `tf.compat.v1`: `tf.flags` wraps `absl.flags`, `tf.app.run` parses flags with absl and hands
+    the rest to `main`, and `tf.logging` is TensorFlow's own logger (logger name "tensorflow").
+    absl is installed with TensorFlow, so `absl.flags`/`absl.app`/`absl.logging` are one import
+    away. Differences to expect: absl's log lines have another format on stderr, and
+    `absl.app.run` rejects unknown command-line flags that `tf.app.run` passed on.
 
     ## Example
     ```python
@@ -39,14 +42,17 @@ class AppFlags(Rule):
     ```
 
     ## Fix safety
-    Safe fallback: spelled `tf.compat.v1.<module>.<name>`, the identical objects (the absl
-    functions themselves). The finding stays until the code imports absl.
+    In a session script the graph-to-eager rewrite imports absl instead (`FLAGS(sys.argv)` added
+    after the flag definitions: TF1's FLAGS parsed the command line on first use, absl's does
+    not; `tf.logging.fatal` is declined: absl's aborts the program). Otherwise safe fallback:
+    spelled `tf.compat.v1.<module>.<name>`, the identical objects. The finding stays until the
+    code imports absl.
     """
 
     CODE = "TF603"
     NAME = "app-flags"
     FIX = FixClass.SAFE
-    MESSAGE = "`{name}` is TF1's re-export of `{absl}`; import `{absl}` instead"
+    MESSAGE = "`{name}` is TF1's wrapper of `{absl}`; import `{absl}` instead"
     names = frozenset({"tf.app", "tf.flags", "tf.logging"})
     prefixes = ("tf.app.", "tf.flags.", "tf.logging.")
     VALID = (
