@@ -248,11 +248,25 @@ class _Calls(cst.CSTVisitor):
             self.calls.append(original_node)
 
 
+_CALLS_CACHE: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.Call]]] = {}
+
+
 def calls_in(node: cst.CSTNode, evaluation_order: bool = False) -> list[cst.Call]:
-    """Calls in source order, or as Python runs them (arguments first: `norm(x + ffn(x))` runs ffn first)."""
+    """Calls in source order, or as Python runs them (arguments first: `norm(x + ffn(x))` runs ffn first).
+
+    The analyses ask this of the same (immutable) statements many times; libcst's visitor is slow,
+    so answers are kept per node (the node is held with its answer, so its id cannot be reused).
+    """
+    key = (id(node), evaluation_order)
+    hit = _CALLS_CACHE.get(key)
+    if hit is not None and hit[0] is node:
+        return list(hit[1])
     visitor = _Calls(evaluation_order)
     node.visit(visitor)
-    return visitor.calls
+    if len(_CALLS_CACHE) > 50_000:
+        _CALLS_CACHE.clear()
+    _CALLS_CACHE[key] = (node, visitor.calls)
+    return list(visitor.calls)
 
 
 def keyword(call: cst.Call, name: str, position: int | None = None) -> cst.BaseExpression | None:

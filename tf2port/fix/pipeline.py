@@ -187,7 +187,9 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
                             "file left unchanged")
         if structural and "estimator" in original and _estimator_rewrite(current) is not None:
             raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
-        if structural and (_graph_rewrite(current) not in (None, current) or _library_rewrite(current) is not None):
+        rerun_graph = _module_level_session(parse(current, path), current)  # the same gate as the first run
+        if structural and ((rerun_graph and _graph_rewrite(current) not in (None, current))
+                           or _library_rewrite(current) is not None):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
     remaining = _merge_declined(diagnostics, declined)
     applied = list(applied_names)
