@@ -26,6 +26,8 @@ REGULARIZATION_KEYS = frozenset({"tf.GraphKeys.REGULARIZATION_LOSSES"})
 # collection readers at module level that name converted objects' weights or losses
 TRAINABLE_READERS = frozenset({"tf.trainable_variables", "tf.global_variables"})
 REGULARIZATION_READERS = frozenset({"tf.losses.get_regularization_loss"})
+# a function that feeds placeholders to a session drives a model; it is not a layer
+DRIVER_CALLS = frozenset({"tf.Session", "tf.InteractiveSession", "tf.placeholder"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class LibraryBlocker:
     col: int
     construct: str
     reason: str
+    node: cst.CSTNode | None = field(default=None, compare=False, repr=False)  # to find it in the user's text
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,12 @@ class _Analyser:
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.positions.get(node)
         line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
-        self.blockers.append(LibraryBlocker(line, col, construct, reason))
+        self.blockers.append(LibraryBlocker(line, col, construct, reason, node))
 
     # which functions -----------------------------------------------------------------------------
     def candidates(self) -> dict[str, cst.FunctionDef]:
-        defs = {s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)}
+        defs = {s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
+                and not any(self.qualified(c.func) in DRIVER_CALLS for c in calls_in(s))}
         creating: set[str] = set()
         changed = True
         while changed:
@@ -217,7 +221,14 @@ class _Analyser:
         body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
         if body and _is_docstring(body[0]):
             fn.docstring, body = body[0], body[1:]
-        scope_with = body[0] if len(body) == 1 and isinstance(body[0], cst.With) else None
+        if body and isinstance(body[0], cst.With) and self.scope_call(body[0]) is not None \
+                and all(isinstance(stmt, cst.SimpleStatementLine) for stmt in body[1:]) \
+                and not self.after_scope(body[1:]):
+            late = next(c for stmt in body[1:] for c in calls_in(stmt) if self.creates(c))
+            self.block(late, self.qualified(late.func) or dotted(late.func) or "", "variables created after the "
+                       "function's variable_scope block are outside its names; not rewritten")
+            return None
+        scope_with = body[0] if body and isinstance(body[0], cst.With) and self.after_scope(body[1:]) else None
         scope_call = self.scope_call(scope_with) if scope_with is not None else None
         if scope_call is not None and scope_with is not None:
             if not self.scope(fn, scope_call):
@@ -225,7 +236,8 @@ class _Analyser:
             if not isinstance(scope_with.body, cst.IndentedBlock):
                 self.block(scope_with, "tf.variable_scope", "a variable_scope body on one line")
                 return None
-            body = list(scope_with.body.body)
+            # `with scope: ...` then `return logits`: what follows the scope creates nothing, so it joins `call`
+            body = list(scope_with.body.body) + body[1:]
         else:
             fn.scope_name = name
         for stmt in body:
@@ -243,6 +255,11 @@ class _Analyser:
             return None
         self.classify(fn)
         return fn
+
+    def after_scope(self, statements: list[cst.BaseStatement]) -> bool:
+        """Do the statements after a function's variable_scope block only compute (no variables, no scope)?"""
+        return all(isinstance(stmt, cst.SimpleStatementLine) and not any(self.creates(c) for c in calls_in(stmt))
+                   for stmt in statements)
 
     def scope_call(self, stmt: cst.With) -> cst.Call | None:
         for item in stmt.items:
@@ -514,6 +531,12 @@ class _Analyser:
                 if not (isinstance(call.func, cst.Name) and call.func.value in self.functions):
                     continue
                 fn = self.functions[call.func.value]
+                if isinstance(stmt, cst.FunctionDef) and any(
+                        self.qualified(c.func) in DRIVER_CALLS for c in calls_in(stmt)):
+                    self.block(call, fn.name, f"the session code that calls it is inside `{stmt.name.value}()`; the "
+                                              "graph-to-eager rewrite handles module-level sessions only, and Keras "
+                                              "layers do not run in graph mode, so the model function is kept")
+                    return
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     self.block(call, fn.name, "a converted function called inside a block or another function is "
                                               "not rewritten; call it at module level")

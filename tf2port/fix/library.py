@@ -135,7 +135,7 @@ class _Emitter:
         if body_lines is None or build_lines is None:
             return None
         for p in fn.config_params:
-            if any(f"self.{p}" in line for line in body_lines + build_lines):
+            if any(re.search(rf"\bself\.{p}\b", line) for line in body_lines + build_lines):
                 init.append(f"{INDENT}self.{p} = {p}")
         seen: set[str] = set()
         for layer in fn.sublayers.values():
@@ -552,7 +552,8 @@ def _lift_in_function(fn: cst.FunctionDef, tf_alias: str, taken: set[str]
         reads = [n for n in _ordered_names(stmt.body) if n in bound_before]
         later = set().union(*(names_used(s) for s in inner[i + 1:])) if i + 1 < len(inner) else set()
         outputs = [n for n in _ordered_bound(block) if n in later]
-        name = _fresh(re.sub(r"\W", "_", scope), taken)
+        base = re.sub(r"\W", "_", scope)
+        name = _fresh(base if base not in taken else f"{base}_block", taken)  # `hidden` may be a parameter
         code = _code(stmt.with_changes(leading_lines=[]))
         lines = [f"def {name}({', '.join(reads)}):", _indent(code, INDENT)]
         if outputs and not ends_with_return:
@@ -664,6 +665,11 @@ def rewrite(text: str) -> LibraryRewrite:
         lifted = analyse_library(lift_nested_scopes(module, program.tf_alias), aliases)
         if lifted.blockers:  # the lines of the lifted module are not the user's: report at the nested scope
             first = program.blockers[0]
+            where = program.positions.get(lifted.blockers[0].node) if lifted.blockers[0].node is not None else None
+            if where is not None:  # a node the lifting left in place (session code): the user's own line
+                blocker = lifted.blockers[0]
+                return LibraryRewrite(None, [LibraryDeclined(where.start.line, where.start.column + 1,
+                                                             blocker.construct, blocker.reason)])
             reason = lifted.blockers[0].reason
             if NESTED_SCOPE not in reason:
                 reason = f"in the block of this nested variable_scope: {reason}"
