@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted(p.parent for p in (ROOT / "fixtures" / "library").glob("*/expected.py"))
 # the library fixtures with a module-level training driver (other fixtures here have their own tests)
 DRIVERS = [ROOT / "fixtures" / "library" / name
-           for name in ("cnn_batch_norm", "siamese_reuse", "l2_regularization", "gan_two_optimizers")]
+           for name in ("cnn_batch_norm", "siamese_reuse", "l2_regularization", "gan_two_optimizers",
+                        "lstm_classifier")]
 ALL = lambda code, line: True  # noqa: E731
 TF1_ONLY = {"Session", "InteractiveSession", "placeholder", "feed_dict", "global_variables_initializer",
             "variable_scope", "get_variable", "get_collection", "GraphKeys"}
@@ -450,6 +451,71 @@ def test_a_statement_after_the_scope_block_that_creates_variables_is_not_joined(
                                         "(`tf.layers.dense`)")]
 
 
+def test_dynamic_rnn_in_a_function_becomes_a_keras_rnn_sub_layer_named_after_its_scope():
+    """The cell and its zero state leave `call` (the Keras layer holds the cell and starts from zeros);
+    dynamic_rnn's scope names the layer, so TF1's `encoder/lstm/basic_lstm_cell/...` become
+    `encoder/lstm/lstm_cell/...` (the kernel split is ckpt's LSTM transform); `state.h` is returned apart."""
+    before = """
+    import tensorflow as tf
+
+
+    def encoder(tokens, units=16):
+        with tf.variable_scope("encoder"):
+            cell = tf.nn.rnn_cell.BasicLSTMCell(units)
+            init = cell.zero_state(tf.shape(tokens)[0], tf.float32)
+            outputs, state = tf.nn.dynamic_rnn(cell, tokens, initial_state=init, scope="lstm")
+            return outputs, state.h
+    """
+    after = """
+    import tensorflow as tf
+
+
+    class Encoder(tf.keras.layers.Layer):
+        def __init__(self, units=16, name="encoder", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.lstm = tf.keras.layers.LSTM(
+                units,
+                return_sequences=True,
+                return_state=True,
+                name="lstm",
+            )
+
+        def call(self, tokens, training=False):
+            outputs, state_h, _ = self.lstm(tokens)
+            return outputs, state_h
+    """
+    assert fix(before) == dd(after)
+    assert fix(after) == dd(after)
+
+
+def test_dynamic_rnn_the_rewrite_cannot_follow_is_declined_at_its_argument():
+    sequence_lengths = """
+    import tensorflow as tf
+
+
+    def encoder(tokens, lengths, units=16):
+        with tf.variable_scope("encoder"):
+            cell = tf.nn.rnn_cell.LSTMCell(units)
+            outputs, _ = tf.nn.dynamic_rnn(cell, tokens, sequence_length=lengths, dtype=tf.float32)
+            return outputs
+    """
+    in_expression = """
+    import tensorflow as tf
+
+
+    def encoder(tokens, units=16):
+        with tf.variable_scope("encoder"):
+            cell = tf.nn.rnn_cell.LSTMCell(units)
+            return tf.nn.dynamic_rnn(cell, tokens, dtype=tf.float32)[0]
+    """
+    assert declined(sequence_lengths) == [(7, 70, "library rewrite declined: sequence_length (per-example lengths) "
+                                                  "is not rewritten: Keras masks differently (the state is not "
+                                                  "carried past a sequence's end the same way) (`tf.nn.dynamic_rnn`)")]
+    assert declined(in_expression) == [(7, 16, "library rewrite declined: dynamic_rnn inside an expression; assign "
+                                               "it as `outputs, state = ...` (`tf.nn.dynamic_rnn`)")]
+    assert "class " not in fix(sequence_lengths) + fix(in_expression)
+
+
 def test_a_class_name_taken_in_the_module_gets_a_layer_suffix():
     before = """
     import tensorflow as tf
@@ -584,7 +650,7 @@ def test_unsupported_library_code_is_declined_at_its_line(case):
 # --- fixtures ---------------------------------------------------------------------------------------
 def test_there_are_library_goldens():
     assert {p.name for p in LIBRARY} >= {"cnn_batch_norm", "siamese_reuse", "l2_regularization",
-                                        "gan_two_optimizers", "transformer_encoder"}
+                                        "gan_two_optimizers", "transformer_encoder", "lstm_classifier"}
 
 
 @pytest.mark.parametrize("folder", LIBRARY, ids=lambda p: p.name)

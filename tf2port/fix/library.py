@@ -26,6 +26,8 @@ from tf2port.analysis.library import (_fresh, LibraryFunction, LibraryProgram, R
                                       REGULARIZATION_READERS, TRAINABLE_READERS, Weight, analyse_library,
                                       bind_arguments, sizing_names)
 from tf2port.analysis.names import qualify
+from tf2port.analysis.library import rnn_sizing_names
+from tf2port.fix import rnn as rnn_emission
 from tf2port.fix.graph_to_eager import INITIALIZER_MAP, LAYER_MAP, _aliases
 
 INDENT = "    "
@@ -145,7 +147,7 @@ class _Emitter:
             ctor = self.constructor(fn, layer)
             if ctor is None:
                 return None
-            init.append(f"{INDENT}self.{layer.attr} = {ctor}")
+            init.append(f"{INDENT}self.{layer.attr} = {ctor}".replace("\n", "\n" + INDENT))
         methods = ["\n".join(init)]
         if build_lines:
             methods.append("\n".join(build_lines))
@@ -163,6 +165,13 @@ class _Emitter:
     def constructor(self, fn: LibraryFunction, layer) -> str | None:
         call = layer.call
         allowed = set(fn.config_params) | set(self.p.aliases) | _module_names(self.p.module) | set(dir(builtins))
+        if layer.rnn is not None:
+            if rnn_sizing_names(layer.rnn) - allowed - {"_"}:
+                self.block(call, "tf.nn.dynamic_rnn", "a cell size computed inside the function (it must be known "
+                                                      "when the layer is made)")
+                return None
+            # the Keras layer is named after dynamic_rnn's scope: `<scope>/rnn/lstm_cell/kernel` keeps its prefix
+            return rnn_emission.constructor(layer.rnn, self.tf, f"{INDENT * 2}self.{layer.attr}", name=layer.scope)
         if layer.kind == "keras":
             if layer.target not in LAYER_MAP:
                 self.block(call, "tf.layers." + layer.target, "this tf.layers function has no mapped Keras layer")
@@ -262,7 +271,7 @@ class _Emitter:
         transformer = _CallBody(self, fn, names)
         for stmt in fn.body:
             if isinstance(stmt, cst.SimpleStatementLine):
-                kept = [s for s in stmt.body if not (isinstance(s, cst.Assign) and (
+                kept = [s for s in stmt.body if id(s) not in fn.rnn_only and not (isinstance(s, cst.Assign) and (
                     id(s.value) in weight_calls or _assigned(s) & build_only == _assigned(s) != set()))]
                 if not kept:
                     continue
@@ -389,9 +398,27 @@ class _CallBody(cst.CSTTransformer):
         self.fn = fn
         self.names = names
         self.failed = False
+        # LSTM states read as `state.h` / `state.c`: Keras returns them apart (h before c)
+        self.states = {layer.rnn.state: {part: f"{layer.rnn.state}_{part}" for part in layer.rnn.state_parts}
+                       for layer in fn.sublayers.values() if layer.rnn is not None and layer.rnn.state_parts
+                       and layer.rnn.state is not None}
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        layer = self.fn.sublayers.get(id(original.value))
+        if layer is None or layer.rnn is None:
+            return updated
+        rnn = layer.rnn
+        targets = [rnn.outputs]
+        if rnn.state in self.states:
+            targets += [self.states[rnn.state][part] if part in rnn.state_parts else "_" for part in ("h", "c")]
+        elif rnn.state:
+            targets.append(rnn.state)
+        return updated.with_changes(targets=[cst.AssignTarget(cst.parse_expression(", ".join(targets)))])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         layer = self.fn.sublayers.get(id(original))
+        if layer is not None and layer.rnn is not None:  # the inputs, renamed like every read
+            return cst.parse_expression(f"self.{layer.attr}({_code(layer.rnn.inputs.visit(_Names(self.names)))})")
         if layer is not None:
             callee = self.e.p.functions.get(layer.target) if layer.kind == "library" else None
             return self.e.layer_call(self.fn, updated, self.names, f"self.{layer.attr}", callee,
@@ -411,6 +438,9 @@ class _CallBody(cst.CSTTransformer):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if isinstance(original.value, cst.Name) and original.value.value in self.states \
+                and original.attr.value in self.states[original.value.value]:
+            return cst.Name(self.states[original.value.value][original.attr.value])
         return updated.with_changes(attr=original.attr)
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
