@@ -802,6 +802,72 @@ def test_saver_model_function_converts_to_a_class_with_the_tf1_names(tmp_path):
     assert verdict.status == "equivalent", verdict.to_json()
 
 
+LSTM = ROOT / "fixtures" / "library" / "lstm_classifier"
+SAVE_LSTM = r'''
+import json, os, sys
+import numpy as np
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+sys.modules["tensorflow"] = tf
+namespace = {}
+exec(compile(open(sys.argv[1]).read(), "original_model", "exec"), namespace)
+x = tf.placeholder(tf.float32, [None, 6, 4])
+logits = namespace["lstm_classifier"](x)
+probe = np.random.RandomState(1).standard_normal((3, 6, 4)).astype(np.float32)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    np.save(os.path.join(sys.argv[2], "probe_logits.npy"), sess.run(logits, {x: probe}))
+    np.save(os.path.join(sys.argv[2], "probe_x.npy"), probe)
+    tf.train.Saver().save(sess, os.path.join(sys.argv[2], "old", "model.ckpt"))
+print(json.dumps([v.name[:-len(":0")] for v in tf.global_variables()]))
+'''
+LOAD_LSTM = r'''
+import importlib.util, json, os, sys
+import numpy as np
+import tensorflow as tf
+spec = importlib.util.spec_from_file_location("converted", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+model = module.LstmClassifier()
+model(tf.zeros([2, 6, 4]))
+tf.train.Checkpoint(model=model).read(os.path.join(sys.argv[2], "new", "model")).assert_existing_objects_matched()
+got = model(np.load(os.path.join(sys.argv[2], "probe_x.npy"))).numpy()
+error = float(np.abs(got - np.load(os.path.join(sys.argv[2], "probe_logits.npy"))).max())
+print(json.dumps([error] + [v.path for v in model.weights]))
+'''
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_lstm_class_loads_the_tf1_checkpoint_through_ckpt_convert(tmp_path):
+    """The LSTM's paths are not the TF1 names (Keras splits the kernel); ckpt's LSTM transform finds them."""
+    original, converted = (LSTM / "original.py").read_text(), (LSTM / "expected.py").read_text()
+    (tmp_path / "model_tf1.py").write_text(original[: original.index("rng = ")])  # the model, not the driver
+    (tmp_path / "model.py").write_text(converted[: converted.index("rng = ")])
+    tf1 = _run_json(SAVE_LSTM, tmp_path / "model_tf1.py", tmp_path)
+    assert tf1 == ["lstm_classifier/rnn/lstm_cell/kernel", "lstm_classifier/rnn/lstm_cell/bias",
+                   "lstm_classifier/logits/kernel", "lstm_classifier/logits/bias"]
+    run = subprocess.run([sys.executable, "-m", "tf2port", "ckpt", "convert", str(tmp_path / "old" / "model.ckpt"),
+                          "--model", f"{tmp_path / 'model.py'}:LstmClassifier", "--input", "sequences=2,6,4",
+                          str(tmp_path / "new" / "model")], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "5 model weights mapped" in run.stdout + run.stderr
+    error, *paths = _run_json(LOAD_LSTM, tmp_path / "model.py", tmp_path)
+    assert paths == ["lstm_classifier/rnn/lstm_cell/kernel", "lstm_classifier/rnn/lstm_cell/recurrent_kernel",
+                     "lstm_classifier/rnn/lstm_cell/bias", "lstm_classifier/logits/kernel",
+                     "lstm_classifier/logits/bias"]
+    assert error < 1e-6
+
+
+def _run_json(script: str, path: Path, folder: Path) -> list:
+    run = subprocess.run([sys.executable, "-c", script, str(path), str(folder)], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 # --- pure-library functions against their classes: `tf2port verify --entry` (lands with the ckpt branch) ---
 ENTRIES = {
     "transformer_encoder": ("encoder", "Encoder", ["token_ids=2,6:int32:50"], {"vocab_size": 50}),
