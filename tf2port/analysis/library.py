@@ -17,7 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tf2port.analysis.graph import _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
-from tf2port.analysis.rnn import CellSpec, RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
+from tf2port.analysis.rnn import RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
 
 TRAINING_PARAMS = frozenset({"is_training", "training", "train", "is_train", "mode", "phase_train"})
 VARIABLE_CALLS = frozenset({"tf.get_variable", "tf.Variable"})
@@ -402,7 +402,7 @@ class _Analyser:
         call = small.value
         if targets is None:
             return None
-        if cell_kind(self, call) is not None and len(targets) == 1:
+        if reader.kind(call) is not None and len(targets) == 1:
             spec = reader.cell(call)
             if spec is None:
                 return False
@@ -662,6 +662,10 @@ class _FunctionRnn(RnnReader):
     def __init__(self, analyser: _Analyser) -> None:
         super().__init__(analyser)  # type: ignore[arg-type]  # it reads only `qualified` and `block`
         self.later: list[cst.BaseStatement] = []  # the function's statements after the dynamic_rnn
+
+    def kind(self, node: cst.BaseExpression) -> str | None:
+        """The TF1 cell class a constructor call makes (`LSTMCell`), or None."""
+        return cell_kind(self.a, node)
 
     def state_uses(self, index: int, state: str) -> tuple[str, ...] | None:
         if state == "_":

@@ -413,7 +413,9 @@ class _CallBody(cst.CSTTransformer):
             targets += [self.states[rnn.state][part] if part in rnn.state_parts else "_" for part in ("h", "c")]
         elif rnn.state:
             targets.append(rnn.state)
-        return updated.with_changes(targets=[cst.AssignTarget(cst.parse_expression(", ".join(targets)))])
+        target = cst.parse_expression(", ".join(targets))
+        assert isinstance(target, (cst.Name, cst.Tuple))
+        return updated.with_changes(targets=[cst.AssignTarget(target)])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         layer = self.fn.sublayers.get(id(original))
