@@ -15,17 +15,21 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import calls_in, dotted, names_used
+from tf2port.analysis.graph import _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
+from tf2port.analysis.rnn import RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
 
 TRAINING_PARAMS = frozenset({"is_training", "training", "train", "is_train", "mode", "phase_train"})
 VARIABLE_CALLS = frozenset({"tf.get_variable", "tf.Variable"})
+RNN_CALL = "tf.nn.dynamic_rnn"  # creates the cell's weights (under the scope "rnn" unless `scope=` says)
 LAYER_PREFIX = "tf.layers."
 GET_VARIABLE_PARAMS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable")
 REGULARIZATION_KEYS = frozenset({"tf.GraphKeys.REGULARIZATION_LOSSES"})
 # collection readers at module level that name converted objects' weights or losses
 TRAINABLE_READERS = frozenset({"tf.trainable_variables", "tf.global_variables"})
 REGULARIZATION_READERS = frozenset({"tf.losses.get_regularization_loss"})
+# a function that feeds placeholders to a session drives a model; it is not a layer
+DRIVER_CALLS = frozenset({"tf.Session", "tf.InteractiveSession", "tf.placeholder"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class LibraryBlocker:
     col: int
     construct: str
     reason: str
+    node: cst.CSTNode | None = field(default=None, compare=False, repr=False)  # to find it in the user's text
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,11 @@ class SubLayer:
     """A ``tf.layers.*`` or converted-function call: a sub-layer made in ``__init__``, called in ``call``."""
 
     attr: str
-    kind: str  # "keras" (a tf.layers function) or "library" (another converted function)
-    target: str  # tf.layers function name or library function name
+    kind: str  # "keras" (a tf.layers function), "library" (another converted function) or "rnn" (dynamic_rnn)
+    target: str  # tf.layers function name, library function name or "dynamic_rnn"
     call: cst.Call  # the first call (a shared sub-layer keeps its first construction)
     scope: str  # the TF1 name of the sub-layer's scope inside its parent
+    rnn: RnnCall | None = None  # kind "rnn": the cell and how outputs and state are read
 
 
 @dataclass
@@ -78,6 +84,7 @@ class LibraryFunction:
     docstring: cst.BaseStatement | None = None
     weights: list[Weight] = field(default_factory=list)
     sublayers: dict[int, SubLayer] = field(default_factory=dict)  # id(call) -> sub-layer
+    rnn_only: set[int] = field(default_factory=set)  # id(assignment) of cells / zero states: gone from `call`
     is_model: bool = False
 
 
@@ -152,11 +159,12 @@ class _Analyser:
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
         pos = self.positions.get(node)
         line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
-        self.blockers.append(LibraryBlocker(line, col, construct, reason))
+        self.blockers.append(LibraryBlocker(line, col, construct, reason, node))
 
     # which functions -----------------------------------------------------------------------------
     def candidates(self) -> dict[str, cst.FunctionDef]:
-        defs = {s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)}
+        defs = {s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
+                and not any(self.qualified(c.func) in DRIVER_CALLS for c in calls_in(s))}
         creating: set[str] = set()
         changed = True
         while changed:
@@ -167,7 +175,7 @@ class _Analyser:
                 for call in calls_in(node):
                     q = self.qualified(call.func) or ""
                     callee = call.func.value if isinstance(call.func, cst.Name) else None
-                    if q in VARIABLE_CALLS or q.startswith(LAYER_PREFIX) or callee in creating:
+                    if q in VARIABLE_CALLS or q == RNN_CALL or q.startswith(LAYER_PREFIX) or callee in creating:
                         creating.add(name)
                         changed = True
                         break
@@ -217,7 +225,14 @@ class _Analyser:
         body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
         if body and _is_docstring(body[0]):
             fn.docstring, body = body[0], body[1:]
-        scope_with = body[0] if len(body) == 1 and isinstance(body[0], cst.With) else None
+        if body and isinstance(body[0], cst.With) and self.scope_call(body[0]) is not None \
+                and all(isinstance(stmt, cst.SimpleStatementLine) for stmt in body[1:]) \
+                and not self.after_scope(body[1:]):
+            late = next(c for stmt in body[1:] for c in calls_in(stmt) if self.creates(c))
+            self.block(late, self.qualified(late.func) or dotted(late.func) or "", "variables created after the "
+                       "function's variable_scope block are outside its names; not rewritten")
+            return None
+        scope_with = body[0] if body and isinstance(body[0], cst.With) and self.after_scope(body[1:]) else None
         scope_call = self.scope_call(scope_with) if scope_with is not None else None
         if scope_call is not None and scope_with is not None:
             if not self.scope(fn, scope_call):
@@ -225,7 +240,8 @@ class _Analyser:
             if not isinstance(scope_with.body, cst.IndentedBlock):
                 self.block(scope_with, "tf.variable_scope", "a variable_scope body on one line")
                 return None
-            body = list(scope_with.body.body)
+            # `with scope: ...` then `return logits`: what follows the scope creates nothing, so it joins `call`
+            body = list(scope_with.body.body) + body[1:]
         else:
             fn.scope_name = name
         for stmt in body:
@@ -243,6 +259,11 @@ class _Analyser:
             return None
         self.classify(fn)
         return fn
+
+    def after_scope(self, statements: list[cst.BaseStatement]) -> bool:
+        """Do the statements after a function's variable_scope block only compute (no variables, no scope)?"""
+        return all(isinstance(stmt, cst.SimpleStatementLine) and not any(self.creates(c) for c in calls_in(stmt))
+                   for stmt in statements)
 
     def scope_call(self, stmt: cst.With) -> cst.Call | None:
         for item in stmt.items:
@@ -299,7 +320,8 @@ class _Analyser:
         taken: set[str] = set(fn.params) | {"name", "weights", "losses", "trainable", "dtype", "built", "layers",
                                             "variables", "input", "output", "path"}
         weights: dict[str, Weight] = {}
-        for stmt in fn.body:
+        rnn = _FunctionRnn(self)
+        for index, stmt in enumerate(fn.body):
             for call in calls_in(stmt):
                 q = self.qualified(call.func) or ""
                 if q == "tf.get_variable_scope" or (isinstance(call.func, cst.Attribute)
@@ -325,6 +347,11 @@ class _Analyser:
                 return False
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
+                    handled = self.rnn_statement(fn, rnn, small, fn.body[index + 1:], scopes, taken)
+                    if handled is False:
+                        return False
+                    if handled:
+                        continue
                     if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) \
                             and self.qualified(small.value.func) == "tf.get_variable":
                         target = small.targets[0].target if len(small.targets) == 1 else None
@@ -347,6 +374,9 @@ class _Analyser:
                 if q == "tf.get_variable" and not any(w.call is call for w in weights.values()):
                     self.block(call, q, "tf.get_variable inside an expression; assign it to a name")
                     return False
+                if q == RNN_CALL and id(call) not in fn.sublayers:
+                    self.block(call, q, "dynamic_rnn inside an expression; assign it as `outputs, state = ...`")
+                    return False
                 if q.startswith(LAYER_PREFIX):
                     layer = self.keras_sublayer(fn, call, q[len(LAYER_PREFIX):], counters, scopes, taken)
                 elif isinstance(call.func, cst.Name) and call.func.value in self.functions:
@@ -359,9 +389,52 @@ class _Analyser:
         fn.weights = list(weights.values())
         return True
 
+    def rnn_statement(self, fn: LibraryFunction, reader: _FunctionRnn, small: cst.BaseSmallStatement,
+                      later: list[cst.BaseStatement], scopes: dict[str, SubLayer], taken: set[str]) -> bool | None:
+        """A cell, its zero state, or dynamic_rnn: True when recorded, False after a blocker, None otherwise.
+
+        The cell and zero-state statements leave `call` (the Keras RNN layer holds the cell
+        and starts from zeros); dynamic_rnn becomes a Keras RNN sub-layer named after its scope.
+        """
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not isinstance(small.value, cst.Call):
+            return None
+        targets = _targets(small.targets[0].target)
+        call = small.value
+        if targets is None:
+            return None
+        if reader.kind(call) is not None and len(targets) == 1:
+            spec = reader.cell(call)
+            if spec is None:
+                return False
+            reader.cells[targets[0]] = spec
+            fn.rnn_only.add(id(small))
+            return True
+        if reader.is_zero_state(call) and len(targets) == 1:
+            reader.zero_states.add(targets[0])
+            fn.rnn_only.add(id(small))
+            return True
+        if self.qualified(call.func) != RNN_CALL:
+            return None
+        scope_arg = next((a.value for a in call.args if a.keyword and a.keyword.value == "scope"), None)
+        scope = "rnn" if scope_arg is None else _string(scope_arg)
+        if scope is None:
+            self.block(scope_arg or call, RNN_CALL, "a dynamic_rnn scope that is not a string literal")
+            return False
+        if scope in scopes:
+            self.block(call, RNN_CALL, f"a second dynamic_rnn in scope `{scope}` (TF1 would share or refuse its "
+                                       "weights); give each its own scope")
+            return False
+        reader.later = later
+        found = reader.dynamic_rnn(0, call, targets)
+        if found is None:
+            return False
+        attr = _fresh_layer(re.sub(r"\W", "_", scope), taken)
+        scopes[scope] = fn.sublayers[id(call)] = SubLayer(attr, "rnn", "dynamic_rnn", call, scope, found)
+        return True
+
     def creates(self, call: cst.Call) -> bool:
         q = self.qualified(call.func) or ""
-        return q in VARIABLE_CALLS or q.startswith(LAYER_PREFIX) or (
+        return q in VARIABLE_CALLS or q == RNN_CALL or q.startswith(LAYER_PREFIX) or (
             isinstance(call.func, cst.Name) and call.func.value in self.functions)
 
     def keras_sublayer(self, fn: LibraryFunction, call: cst.Call, kind: str, counters: dict[str, int],
@@ -441,7 +514,9 @@ class _Analyser:
             call = _find_call(fn.node, layer_call_id)
             if call is None:
                 continue
-            if layer.kind == "keras":
+            if layer.rnn is not None:
+                config |= rnn_sizing_names(layer.rnn)
+            elif layer.kind == "keras":
                 for i, arg in enumerate(call.args):
                     if i == 0 and arg.keyword is None or (arg.keyword and arg.keyword.value in ("inputs", "training")):
                         continue
@@ -469,7 +544,9 @@ class _Analyser:
             call = _find_call(fn.node, layer_call_id)
             if call is None:
                 continue
-            if layer.kind == "keras":
+            if layer.rnn is not None:
+                out |= names_used(layer.rnn.inputs)
+            elif layer.kind == "keras":
                 inputs = next((a.value for i, a in enumerate(call.args) if (i == 0 and a.keyword is None)
                                or (a.keyword and a.keyword.value == "inputs")), None)
                 out |= names_used(inputs) if inputs is not None else set()
@@ -514,6 +591,12 @@ class _Analyser:
                 if not (isinstance(call.func, cst.Name) and call.func.value in self.functions):
                     continue
                 fn = self.functions[call.func.value]
+                if isinstance(stmt, cst.FunctionDef) and any(
+                        self.qualified(c.func) in DRIVER_CALLS for c in calls_in(stmt)):
+                    self.block(call, fn.name, f"the session code that calls it is inside `{stmt.name.value}()`; the "
+                                              "graph-to-eager rewrite handles module-level sessions only, and Keras "
+                                              "layers do not run in graph mode, so the model function is kept")
+                    return
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     self.block(call, fn.name, "a converted function called inside a block or another function is "
                                               "not rewritten; call it at module level")
@@ -571,6 +654,37 @@ class _SizingNames(cst.CSTVisitor):
     def visit_Arg(self, node: cst.Arg) -> bool:
         node.value.visit(self)
         return False
+
+
+class _FunctionRnn(RnnReader):
+    """The session-script RNN reader, reading state uses in the rest of a function instead of the module."""
+
+    def __init__(self, analyser: _Analyser) -> None:
+        super().__init__(analyser)  # type: ignore[arg-type]  # it reads only `qualified` and `block`
+        self.later: list[cst.BaseStatement] = []  # the function's statements after the dynamic_rnn
+
+    def kind(self, node: cst.BaseExpression) -> str | None:
+        """The TF1 cell class a constructor call makes (`LSTMCell`), or None."""
+        return cell_kind(self.a, node)
+
+    def state_uses(self, index: int, state: str) -> tuple[str, ...] | None:
+        if state == "_":
+            return ()
+        reads = _StateReads(state)
+        for stmt in self.later:
+            stmt.visit(reads)
+        return ("whole",) if reads.whole else tuple(sorted(reads.fields))
+
+
+def rnn_sizing_names(rnn: RnnCall) -> set[str]:
+    """Names the cells' unit counts read (configuration of the Keras RNN layer)."""
+    cells = rnn.cell.cells if isinstance(rnn.cell, StackSpec) else (rnn.cell,)
+    out: set[str] = set()
+    for cell in cells:
+        out |= names_used(cst.parse_expression(cell.units))
+    if isinstance(rnn.cell, StackSpec) and rnn.cell.comprehension:
+        out |= names_used(cst.parse_expression(f"[0 {rnn.cell.comprehension}]"))
+    return out
 
 
 def sizing_names(node: cst.CSTNode) -> set[str]:

@@ -26,6 +26,8 @@ from tf2port.analysis.library import (_fresh, LibraryFunction, LibraryProgram, R
                                       REGULARIZATION_READERS, TRAINABLE_READERS, Weight, analyse_library,
                                       bind_arguments, sizing_names)
 from tf2port.analysis.names import qualify
+from tf2port.analysis.library import rnn_sizing_names
+from tf2port.fix import rnn as rnn_emission
 from tf2port.fix.graph_to_eager import INITIALIZER_MAP, LAYER_MAP, _aliases
 
 INDENT = "    "
@@ -135,7 +137,7 @@ class _Emitter:
         if body_lines is None or build_lines is None:
             return None
         for p in fn.config_params:
-            if any(f"self.{p}" in line for line in body_lines + build_lines):
+            if any(re.search(rf"\bself\.{p}\b", line) for line in body_lines + build_lines):
                 init.append(f"{INDENT}self.{p} = {p}")
         seen: set[str] = set()
         for layer in fn.sublayers.values():
@@ -145,7 +147,7 @@ class _Emitter:
             ctor = self.constructor(fn, layer)
             if ctor is None:
                 return None
-            init.append(f"{INDENT}self.{layer.attr} = {ctor}")
+            init.append(f"{INDENT}self.{layer.attr} = {ctor}".replace("\n", "\n" + INDENT))
         methods = ["\n".join(init)]
         if build_lines:
             methods.append("\n".join(build_lines))
@@ -163,6 +165,13 @@ class _Emitter:
     def constructor(self, fn: LibraryFunction, layer) -> str | None:
         call = layer.call
         allowed = set(fn.config_params) | set(self.p.aliases) | _module_names(self.p.module) | set(dir(builtins))
+        if layer.rnn is not None:
+            if rnn_sizing_names(layer.rnn) - allowed - {"_"}:
+                self.block(call, "tf.nn.dynamic_rnn", "a cell size computed inside the function (it must be known "
+                                                      "when the layer is made)")
+                return None
+            # the Keras layer is named after dynamic_rnn's scope: `<scope>/rnn/lstm_cell/kernel` keeps its prefix
+            return rnn_emission.constructor(layer.rnn, self.tf, f"{INDENT * 2}self.{layer.attr}", name=layer.scope)
         if layer.kind == "keras":
             if layer.target not in LAYER_MAP:
                 self.block(call, "tf.layers." + layer.target, "this tf.layers function has no mapped Keras layer")
@@ -262,7 +271,7 @@ class _Emitter:
         transformer = _CallBody(self, fn, names)
         for stmt in fn.body:
             if isinstance(stmt, cst.SimpleStatementLine):
-                kept = [s for s in stmt.body if not (isinstance(s, cst.Assign) and (
+                kept = [s for s in stmt.body if id(s) not in fn.rnn_only and not (isinstance(s, cst.Assign) and (
                     id(s.value) in weight_calls or _assigned(s) & build_only == _assigned(s) != set()))]
                 if not kept:
                     continue
@@ -389,9 +398,29 @@ class _CallBody(cst.CSTTransformer):
         self.fn = fn
         self.names = names
         self.failed = False
+        # LSTM states read as `state.h` / `state.c`: Keras returns them apart (h before c)
+        self.states = {layer.rnn.state: {part: f"{layer.rnn.state}_{part}" for part in layer.rnn.state_parts}
+                       for layer in fn.sublayers.values() if layer.rnn is not None and layer.rnn.state_parts
+                       and layer.rnn.state is not None}
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        layer = self.fn.sublayers.get(id(original.value))
+        if layer is None or layer.rnn is None:
+            return updated
+        rnn = layer.rnn
+        targets = [rnn.outputs]
+        if rnn.state in self.states:
+            targets += [self.states[rnn.state][part] if part in rnn.state_parts else "_" for part in ("h", "c")]
+        elif rnn.state:
+            targets.append(rnn.state)
+        target = cst.parse_expression(", ".join(targets))
+        assert isinstance(target, (cst.Name, cst.Tuple))
+        return updated.with_changes(targets=[cst.AssignTarget(target)])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         layer = self.fn.sublayers.get(id(original))
+        if layer is not None and layer.rnn is not None:  # the inputs, renamed like every read
+            return cst.parse_expression(f"self.{layer.attr}({_code(layer.rnn.inputs.visit(_Names(self.names)))})")
         if layer is not None:
             callee = self.e.p.functions.get(layer.target) if layer.kind == "library" else None
             return self.e.layer_call(self.fn, updated, self.names, f"self.{layer.attr}", callee,
@@ -411,6 +440,9 @@ class _CallBody(cst.CSTTransformer):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if isinstance(original.value, cst.Name) and original.value.value in self.states \
+                and original.attr.value in self.states[original.value.value]:
+            return cst.Name(self.states[original.value.value][original.attr.value])
         return updated.with_changes(attr=original.attr)
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
@@ -552,7 +584,8 @@ def _lift_in_function(fn: cst.FunctionDef, tf_alias: str, taken: set[str]
         reads = [n for n in _ordered_names(stmt.body) if n in bound_before]
         later = set().union(*(names_used(s) for s in inner[i + 1:])) if i + 1 < len(inner) else set()
         outputs = [n for n in _ordered_bound(block) if n in later]
-        name = _fresh(re.sub(r"\W", "_", scope), taken)
+        base = re.sub(r"\W", "_", scope)
+        name = _fresh(base if base not in taken else f"{base}_block", taken)  # `hidden` may be a parameter
         code = _code(stmt.with_changes(leading_lines=[]))
         lines = [f"def {name}({', '.join(reads)}):", _indent(code, INDENT)]
         if outputs and not ends_with_return:
@@ -664,6 +697,11 @@ def rewrite(text: str) -> LibraryRewrite:
         lifted = analyse_library(lift_nested_scopes(module, program.tf_alias), aliases)
         if lifted.blockers:  # the lines of the lifted module are not the user's: report at the nested scope
             first = program.blockers[0]
+            where = program.positions.get(lifted.blockers[0].node) if lifted.blockers[0].node is not None else None
+            if where is not None:  # a node the lifting left in place (session code): the user's own line
+                blocker = lifted.blockers[0]
+                return LibraryRewrite(None, [LibraryDeclined(where.start.line, where.start.column + 1,
+                                                             blocker.construct, blocker.reason)])
             reason = lifted.blockers[0].reason
             if NESTED_SCOPE not in reason:
                 reason = f"in the block of this nested variable_scope: {reason}"

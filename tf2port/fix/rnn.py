@@ -43,10 +43,11 @@ def _cell(spec: CellSpec, tf: str) -> str:
     return f"{tf}.keras.layers.{spec.keras_cell}({', '.join([spec.units, *_cell_options(spec, tf)])})"
 
 
-def constructor(rnn: RnnCall, tf: str, target: str) -> str:
+def constructor(rnn: RnnCall, tf: str, target: str, name: str | None = None) -> str:
     """The module-level layer: `tf.keras.layers.LSTM(8, return_sequences=True, ...)`, one argument
-    a line when it would not fit (`target = ` is the start of its line)."""
+    a line when it would not fit (`target = ` is the start of its line); `name` for a sub-layer."""
     flags = ["return_sequences=True"] + (["return_state=True"] if rnn.state else [])
+    flags += [f'name="{name}"'] if name is not None else []
     cell = rnn.cell
     if isinstance(cell, StackSpec):
         if cell.comprehension:

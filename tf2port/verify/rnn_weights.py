@@ -141,6 +141,8 @@ class CellBuilds:
         self.used = used
         self.current: CellGroup | None = None
         self.groups: list[CellGroup] = []
+        # cells Keras built symbolically (a Model's first call): their weights are made after `build`, in order
+        self.deferred: list[CellGroup] = []
         self.problems: list[str] = []
 
     def start(self, kind: str, cell: object, input_shape: object) -> None:
@@ -165,9 +167,18 @@ class CellBuilds:
         values = to_keras(layout, [self.init[i][1] for i in indices], inputs, units, offset)
         self.current = CellGroup(layout, indices, units, offset, dict(zip(KERAS_WEIGHTS, values)), {}, {})
 
+    def target(self, name: str) -> CellGroup | None:
+        """The cell a new weight called `name` belongs to: the one building, else the oldest still waiting."""
+        if self.current is not None:
+            return self.current
+        return next((g for g in self.deferred if name in g.substitutes and name not in g.variables), None)
+
+    def expects(self, name: str) -> bool:
+        return name in KERAS_WEIGHTS and self.target(name) is not None
+
     def substitute(self, name: str, own: np.ndarray | None) -> np.ndarray | None:
         """The value the converted weight starts from (None: not a weight of a matched cell)."""
-        group = self.current
+        group = self.target(name)
         if group is None or name not in group.substitutes:
             return None
         if own is not None:
@@ -175,12 +186,17 @@ class CellBuilds:
         return group.substitutes[name]
 
     def created(self, name: str, variable: object) -> None:
-        if self.current is not None and name in self.current.substitutes:
-            self.current.variables[name] = variable
+        group = self.target(name)
+        if group is not None and name in group.substitutes:
+            group.variables[name] = variable
+            if group in self.deferred and len(group.variables) == len(group.substitutes):
+                self.deferred.remove(group)
 
     def finish_build(self) -> None:
         if self.current is not None:
             self.groups.append(self.current)
+            if len(self.current.variables) < len(self.current.substitutes):
+                self.deferred.append(self.current)
         self.current = None
 
     def in_tf1_layout(self, group: CellGroup, values: dict[str, np.ndarray]) -> dict[int, np.ndarray]:

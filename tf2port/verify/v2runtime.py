@@ -163,7 +163,7 @@ class V2Runtime:
         trainable = kwargs.get("trainable")
         index = None
         name = str(kwargs.get("name") or "")
-        if self.cells.current is not None and name in KERAS_WEIGHTS:
+        if self.cells.expects(name):  # also after `build` when Keras deferred the cell's weights
             return self._rnn_weight(next_creator, name, kwargs)
         if trainable is None or trainable:
             init = kwargs.get("initial_value")
