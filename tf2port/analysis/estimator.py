@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import dotted, keyword, names_used
+from tf2port.analysis.graph import Blocker, dotted, keyword, names_used
 from tf2port.analysis.names import qualify
 
 MODES = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "predict"}
@@ -25,14 +25,6 @@ METHODS = ("train", "evaluate", "predict")
 RUN_CONFIG_KEYWORDS = ("model_dir", "tf_random_seed")
 NETWORK_PREFIXES = ("tf.layers.",)
 NUMPY_INPUT_FN = "tf.estimator.inputs.numpy_input_fn"
-
-
-@dataclass(frozen=True)
-class Blocker:
-    line: int
-    col: int
-    construct: str
-    reason: str
 
 
 @dataclass(frozen=True)

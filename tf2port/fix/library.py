@@ -29,16 +29,9 @@ from tf2port.analysis.names import qualify
 from tf2port.analysis.library import rnn_sizing_names
 from tf2port.fix import rnn as rnn_emission
 from tf2port.fix.graph_to_eager import INITIALIZER_MAP, LAYER_MAP, _aliases
+from tf2port.fix.graph_to_eager import Declined as LibraryDeclined  # one blocker record for every rewrite
 
 INDENT = "    "
-
-
-@dataclass(frozen=True)
-class LibraryDeclined:
-    line: int
-    col: int
-    construct: str
-    reason: str
 
 
 @dataclass
