@@ -1341,15 +1341,25 @@ def _snake(name: str) -> str:
     return re.sub(r"\W", "_", name).lower()
 
 
-def rewrite(text: str) -> Rewrite:
-    """Rewrite a TF1 session script to TF2; ``text`` None in the result means declined or not applicable."""
+def parse_tf_module(text: str) -> tuple[cst.Module, dict[str, str]] | None:
+    """The libcst tree and TensorFlow import aliases of a module the structural rewrites may touch.
+
+    None when it does not parse (the name pass reports that) or does not import TensorFlow.
+    """
     try:
         module = cst.parse_module(text)
         aliases = _aliases(text)
     except (cst.ParserSyntaxError, SyntaxError, RecursionError):
+        return None
+    return (module, aliases) if aliases else None
+
+
+def rewrite(text: str) -> Rewrite:
+    """Rewrite a TF1 session script to TF2; ``text`` None in the result means declined or not applicable."""
+    parsed = parse_tf_module(text)
+    if parsed is None:
         return Rewrite(None)
-    if not aliases:
-        return Rewrite(None)
+    module, aliases = parsed
     try:
         program = analyse_graph(module, aliases)
     except Exception as exc:  # noqa: BLE001 - an analysis bug declines this module, the fallback still runs

@@ -28,7 +28,7 @@ from tf2port.analysis.library import (_fresh, LibraryFunction, LibraryProgram, R
 from tf2port.analysis.names import qualify
 from tf2port.analysis.library import rnn_sizing_names
 from tf2port.fix import rnn as rnn_emission
-from tf2port.fix.graph_to_eager import INITIALIZER_MAP, LAYER_MAP, _aliases
+from tf2port.fix.graph_to_eager import INITIALIZER_MAP, LAYER_MAP, parse_tf_module
 from tf2port.fix.graph_to_eager import Declined as LibraryDeclined  # one blocker record for every rewrite
 
 INDENT = "    "
@@ -678,13 +678,10 @@ def _ordered_names(node: cst.CSTNode) -> list[str]:
 
 def rewrite(text: str) -> LibraryRewrite:
     """Rewrite the module's variable-creating functions; ``text`` None means nothing to do or declined."""
-    try:
-        module = cst.parse_module(text)
-        aliases = _aliases(text)
-    except (cst.ParserSyntaxError, SyntaxError, RecursionError):
+    parsed = parse_tf_module(text)
+    if parsed is None:
         return LibraryRewrite(None)
-    if not aliases:
-        return LibraryRewrite(None)
+    module, aliases = parsed
     program = analyse_library(module, aliases)
     if program.blockers and all(NESTED_SCOPE in b.reason for b in program.blockers):
         lifted = analyse_library(lift_nested_scopes(module, program.tf_alias), aliases)
