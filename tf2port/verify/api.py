@@ -20,13 +20,16 @@ from tf2port.verify.verdict import Divergence, Verdict
 CPU_TOLERANCE = (1e-6, 1e-5)
 # GPU kernels reduce in other orders and use TF32 matmuls by default on Ampere+.
 GPU_TOLERANCE = (1e-3, 1e-4)
-# TF1's fused ApplyAdam and Keras' Adam round differently in float32 (TF1_SEMANTICS.md): weights and
-# losses drift apart, differently from run to run, growing with the steps (measured up to 1.8e-4 on
-# a loss of 1.59 after 21 steps through dropout layers). A CPU check of an Adam-trained original
-# uses this bound unless tolerances are given, and says so in a note; a wrong epsilon, learning
-# rate or missing bias is still far outside it (fixtures/mutants).
-ADAM_TOLERANCE = (1e-4, 1e-4)
-ADAM_NOTE = ("Adam tolerance (rtol 1e-4, atol 1e-4): TF1's fused Adam and Keras' Adam round "
+# TF1's fused ApplyAdam and Keras' Adam round differently in float32 (TF1_SEMANTICS.md). Adam
+# divides by sqrt(v), so a gradient that is rounding noise on one side (a weight whose batch
+# contributions cancel) still moves the weight by about the learning rate: the two runs drift
+# apart, differently from run to run. Typical drift is ~3e-6 on a loss of 2 after 12 steps
+# (fixtures/programs/deep_mlp_xavier, 4 runs), but one CI run saw 2.7e-4 at step 11 of the same
+# program, so the bound is 1e-3: ten times that outlier, and still far below what a wrong epsilon,
+# learning rate or missing bias causes (fixtures/mutants: adam_epsilon is off by 0.56 relative).
+# A CPU check of an Adam-trained original uses this bound unless tolerances are given, and says so.
+ADAM_TOLERANCE = (1e-3, 1e-3)
+ADAM_NOTE = ("Adam tolerance (rtol 1e-3, atol 1e-3): TF1's fused Adam and Keras' Adam round "
              "differently in float32")
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MEMORY_MB = 8192
