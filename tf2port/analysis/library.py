@@ -10,10 +10,11 @@ a :class:`LibraryBlocker` at the line of anything outside that model instead of 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tf2port.analysis.graph import _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
@@ -107,7 +108,7 @@ class LibraryProgram:
     call_sites: dict[int, CallSite]  # id(call) -> site
     objects: dict[str, str]  # object name -> scope name, in creation order
     blockers: list[LibraryBlocker]
-    positions: dict
+    positions: LazyPositions
 
 
 def camel(name: str) -> str:
@@ -138,11 +139,25 @@ def bind_arguments(call: cst.Call, params: list[str]) -> dict[str, cst.BaseExpre
     return out
 
 
+class LazyPositions:
+    """Source positions, computed on the first question: only a declined module needs them, and
+    resolving them is a full pass over the module (a quarter of the analysis on a module it converts)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.resolved: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def get(self, node: cst.CSTNode) -> CodeRange | None:
+        if self.resolved is None:
+            self.resolved = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self.resolved.get(node)
+
+
 class _Analyser:
     def __init__(self, module: cst.Module, aliases: dict[str, str]) -> None:
         self.module = module
         self.aliases = aliases
-        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.positions = LazyPositions(module)
         self.blockers: list[LibraryBlocker] = []
         self.functions: dict[str, LibraryFunction] = {}
         self.call_sites: dict[int, CallSite] = {}
@@ -745,4 +760,4 @@ def analyse_library(module: cst.Module, aliases: dict[str, str]) -> LibraryProgr
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return LibraryProgram(module, aliases, tf_alias, analyser.functions, analyser.call_sites, analyser.objects,
-                          analyser.blockers, dict(analyser.positions))
+                          analyser.blockers, analyser.positions)
