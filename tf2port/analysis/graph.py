@@ -12,6 +12,7 @@ whole module, which then keeps its ``tf.compat.v1`` form.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -194,31 +195,69 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class _NameUses(cst.CSTVisitor):
-    """Names read by an expression or statement (not attribute names, keywords or params)."""
+# libcst's visitors rebuild every node they pass; the analyses only read, so they walk the node
+# fields directly, in source order (what libcst's own traversal gives), skipping pure whitespace.
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {  # node types whose dataclass field order is not source order
+    cst.FunctionDef: ("decorators", "name", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Parameters: ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+}
+_LAYOUT_FIELDS = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators", "trailing_whitespace",
+                            "comma", "equal", "colon", "semicolon", "lbracket", "rbracket", "lbrace", "rbrace",
+                            "header", "footer", "newline", "asynchronous", "type_parameters"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
-    def __init__(self) -> None:
-        self.names: set[str] = set()
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _SOURCE_ORDER.get(kind) or tuple(
+            f.name for f in dataclasses.fields(kind)
+            if not f.name.startswith("whitespace") and f.name not in _LAYOUT_FIELDS)
+        _FIELDS[kind] = names
+    out: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
 
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
+def _name_uses(node: cst.CSTNode) -> set[str]:
+    """Names read by an expression or statement (not attribute names, keywords, or inside lambdas)."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        elif isinstance(current, cst.Arg):
+            stack.append(current.value)
+        elif not isinstance(current, cst.Lambda):
+            stack.extend(reversed(_children(current)))
+    return names
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+
+_NAMES_CACHE: dict[int, tuple[cst.CSTNode, frozenset[str]]] = {}
 
 
 def names_used(node: cst.CSTNode) -> set[str]:
-    visitor = _NameUses()
-    node.visit(visitor)
-    return visitor.names
+    """Names ``node`` reads; kept per node like :func:`calls_in` (the analyses ask it of the whole module
+    once per converted function)."""
+    hit = _NAMES_CACHE.get(id(node))
+    if hit is not None and hit[0] is node:
+        return set(hit[1])
+    names = _name_uses(node)
+    if len(_NAMES_CACHE) > 50_000:
+        _NAMES_CACHE.clear()
+    _NAMES_CACHE[id(node)] = (node, frozenset(names))
+    return names
 
 
 def _targets(node: cst.BaseAssignTargetExpression) -> tuple[str, ...] | None:
@@ -234,18 +273,22 @@ def _targets(node: cst.BaseAssignTargetExpression) -> tuple[str, ...] | None:
     return None
 
 
-class _Calls(cst.CSTVisitor):
-    def __init__(self, evaluation_order: bool) -> None:
-        self.calls: list[cst.Call] = []
-        self.evaluation_order = evaluation_order
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.evaluation_order:
-            self.calls.append(node)
-
-    def leave_Call(self, original_node: cst.Call) -> None:
-        if self.evaluation_order:
-            self.calls.append(original_node)
+def _calls(node: cst.CSTNode, evaluation_order: bool) -> list[cst.Call]:
+    """Calls in source order (a call before its arguments) or evaluation order (after them)."""
+    calls: list[cst.Call] = []
+    stack: list[tuple[cst.CSTNode, bool]] = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if expanded:
+            calls.append(current)  # type: ignore[arg-type]
+            continue
+        if isinstance(current, cst.Call):
+            if evaluation_order:
+                stack.append((current, True))
+            else:
+                calls.append(current)
+        stack.extend((child, False) for child in reversed(_children(current)))
+    return calls
 
 
 _CALLS_CACHE: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.Call]]] = {}
@@ -261,12 +304,11 @@ def calls_in(node: cst.CSTNode, evaluation_order: bool = False) -> list[cst.Call
     hit = _CALLS_CACHE.get(key)
     if hit is not None and hit[0] is node:
         return list(hit[1])
-    visitor = _Calls(evaluation_order)
-    node.visit(visitor)
+    calls = _calls(node, evaluation_order)
     if len(_CALLS_CACHE) > 50_000:
         _CALLS_CACHE.clear()
-    _CALLS_CACHE[key] = (node, visitor.calls)
-    return list(visitor.calls)
+    _CALLS_CACHE[key] = (node, calls)
+    return list(calls)
 
 
 def keyword(call: cst.Call, name: str, position: int | None = None) -> cst.BaseExpression | None:

@@ -147,7 +147,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
             text, structural, reads_as_tf1 = converted.text, True, False
         declined += [_declined_diagnostic(d, path, "Estimator rewrite") for d in converted.declined]
     graph_rules = not safe_only and reads_as_tf1 is None and all(active(code, 1) for code in GRAPH_RULES)
-    if graph_rules and _library_candidate(text):
+    if graph_rules and _library_candidate(text, tree):
         from tf2port.fix import library  # libcst: paid only when fixing
 
         before = before or lint_text(text, path, active)
@@ -187,9 +187,10 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
                             "file left unchanged")
         if structural and "estimator" in original and _estimator_rewrite(current) is not None:
             raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
-        rerun_graph = _module_level_session(parse(current, path), current)  # the same gate as the first run
-        if structural and ((rerun_graph and _graph_rewrite(current) not in (None, current))
-                           or _library_rewrite(current) is not None):
+        current_tree = parse(current, path)  # the rewrites rerun behind the same gates as the first run
+        if structural and ((_module_level_session(current_tree, current)
+                            and _graph_rewrite(current) not in (None, current))
+                           or (_library_candidate(current, current_tree) and _library_rewrite(current) is not None)):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
     remaining = _merge_declined(diagnostics, declined)
     applied = list(applied_names)
@@ -207,9 +208,54 @@ def _public_class_note(entry: tuple[int, int, str, str], path: str) -> Diagnosti
     return Diagnostic("TF207", "variable-scope", message, path, Span(line, col, line, col))
 
 
-def _library_candidate(text: str) -> bool:
-    """Cheap gate for the library rewrite: graph code that creates variables inside a function."""
-    return "def " in text and ("get_variable" in text or "tf.layers." in text or "variable_scope" in text)
+def _library_candidate(text: str, tree: ast.Module) -> bool:
+    """Cheap gate for the library rewrite (libcst costs ~15 ms a file to parse alone).
+
+    True when a module-level function may create TF variables: it calls ``get_variable``,
+    ``Variable``, ``dynamic_rnn`` or a ``layers`` API through a TensorFlow import, or calls such a
+    function. A superset of what ``analysis.library`` converts, so False proves the rewrite has
+    nothing to do; it is also the idempotence gate, as converted functions are classes.
+    """
+    if "def " not in text or not ("get_variable" in text or "layers" in text or "Variable" in text
+                                  or "dynamic_rnn" in text):
+        return False
+    imported: dict[str, str] = {}  # local name -> TensorFlow module path (top-level imports, as the rewrite reads them)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.name.split(".")[0] == "tensorflow":
+                    local = alias.asname or alias.name.split(".")[0]
+                    imported[local] = alias.name if alias.asname else "tensorflow"
+        elif isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] == "tensorflow":
+            for alias in stmt.names:
+                imported[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+    if not imported:
+        return False
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+            path = _dotted(call.func)
+            root, _, rest = (path or "").partition(".")
+            if root in imported:
+                parts = (imported[root] + ("." + rest if rest else "")).split(".")
+                if parts[-1] in _CREATORS or ("layers" in parts[:-1] and "keras" not in parts):
+                    return True
+    return False  # and a function calling only non-creating functions creates nothing either
+
+
+_CREATORS = frozenset({"get_variable", "Variable", "dynamic_rnn"})
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _library_kept(graph_declined: list) -> list:
@@ -254,7 +300,7 @@ def _applied(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnost
 def _library_rewrite(text: str) -> str | None:
     from tf2port.fix import library
 
-    return library.rewrite(text).text if _library_candidate(text) else None
+    return library.rewrite(text).text
 
 
 def _estimator_rewrite(text: str) -> str | None:
