@@ -131,3 +131,38 @@ def test_processing_a_file_leaves_the_collector_running(tmp_path):
     result = engine.process_path(str(path), engine.Options(mode="lint"))
     assert [d.code for d in result.diagnostics] == ["TF202"]
     assert gc.isenabled()
+
+
+# --- the stdlib-ast gate in front of the library rewrite ---------------------------------------
+@pytest.mark.parametrize("source", [
+    # through each kind of TensorFlow import the rewrite reads
+    "import tensorflow as tf\ndef f(x):\n    return tf.layers.dense(x, 2)\n",
+    "import tensorflow.compat.v1 as tf\ndef f():\n    return tf.get_variable('w', [2])\n",
+    "from tensorflow.compat import v1 as tf\ndef f():\n    return tf.Variable(1.0)\n",
+    "from tensorflow.layers import dense\ndef f(x):\n    return dense(x, 2)\n",
+    "import tensorflow.layers as L\ndef f(x):\n    return L.dense(x, 2)\n",
+    "import tensorflow as tf\ndef f(cell, x):\n    return tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)\n",
+])
+def test_library_gate_lets_every_variable_creating_function_through(source):
+    from tf2port.fix.library import rewrite
+    from tf2port.fix.pipeline import _library_candidate
+
+    assert _library_candidate(source, parse(source, "t.py"))
+    outcome = rewrite(source)  # the rewrite acts on each (converts it or declines at its line): the gate must pass it
+    assert outcome.text is not None or outcome.declined
+
+
+@pytest.mark.parametrize("source", [
+    "import tensorflow as tf\nw = tf.get_variable('w', [2])\n",  # module level: the graph pass's business
+    "import tensorflow as tf\ndef f(x):\n    return tf.keras.layers.Dense(2)(x)\n",  # TF2 Keras
+    "import numpy as np\ndef f(layers):\n    return layers.get_variable('w')\n",  # not TensorFlow
+    "import tensorflow as tf\nclass Model(tf.keras.layers.Layer):\n"
+    "    def build(self, shape):\n        self.w = tf.Variable(1.0)\n",  # what the rewrite emits
+])
+def test_library_gate_stops_modules_with_nothing_to_convert(source):
+    from tf2port.fix.library import rewrite
+    from tf2port.fix.pipeline import _library_candidate
+
+    assert not _library_candidate(source, parse(source, "t.py"))
+    outcome = rewrite(source)
+    assert outcome.text is None and not outcome.declined
