@@ -35,6 +35,19 @@ class _ReferenceNames(cst.CSTVisitor):
         return False
 
 
+class _ReferenceSizing(_ReferenceNames):
+    """Sizing reads: `x.shape`/`x.get_shape`/`x.dtype` of a bare name are not uses; lambdas are entered."""
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if node.attr.value in ("shape", "get_shape", "dtype") and isinstance(node.value, cst.Name):
+            return False
+        node.value.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return True
+
+
 class _ReferenceCalls(cst.CSTVisitor):
     def __init__(self, evaluation_order: bool) -> None:
         self.calls: list[cst.Call] = []
@@ -67,6 +80,9 @@ def test_field_walk_matches_libcst_traversal(path):
         names = _ReferenceNames()
         node.visit(names)
         assert _name_uses(node) == names.names, cst.Module([]).code_for_node(node)[:200]
+        sizing = _ReferenceSizing()
+        node.visit(sizing)
+        assert _name_uses(node, except_shape_reads=True, into_lambdas=True) == sizing.names
         for order in (False, True):
             calls = _ReferenceCalls(order)
             node.visit(calls)

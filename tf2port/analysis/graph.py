@@ -227,8 +227,12 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def _name_uses(node: cst.CSTNode) -> set[str]:
-    """Names read by an expression or statement (not attribute names, keywords, or inside lambdas)."""
+def _name_uses(node: cst.CSTNode, *, except_shape_reads: bool = False, into_lambdas: bool = False) -> set[str]:
+    """Names read by an expression or statement (not attribute names or keywords).
+
+    Lambdas are skipped unless ``into_lambdas``; ``except_shape_reads`` leaves out a name read only
+    as ``x.shape`` / ``x.get_shape`` / ``x.dtype`` (a sizing use, not a tensor use).
+    """
     names: set[str] = set()
     stack = [node]
     while stack:
@@ -236,12 +240,16 @@ def _name_uses(node: cst.CSTNode) -> set[str]:
         if isinstance(current, cst.Name):
             names.add(current.value)
         elif isinstance(current, cst.Attribute):
-            stack.append(current.value)
+            if not (except_shape_reads and current.attr.value in _SHAPE_READS and isinstance(current.value, cst.Name)):
+                stack.append(current.value)
         elif isinstance(current, cst.Arg):
             stack.append(current.value)
-        elif not isinstance(current, cst.Lambda):
+        elif into_lambdas or not isinstance(current, cst.Lambda):
             stack.extend(reversed(_children(current)))
     return names
+
+
+_SHAPE_READS = frozenset({"shape", "get_shape", "dtype"})
 
 
 _NAMES_CACHE: dict[int, tuple[cst.CSTNode, frozenset[str]]] = {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import _targets, calls_in, dotted, names_used
+from tf2port.analysis.graph import _name_uses, _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
 from tf2port.analysis.rnn import RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
 
@@ -651,26 +651,6 @@ class _Analyser:
             self.call_sites[id(call)] = CallSite(call, fn.name, obj, True)
 
 
-class _SizingNames(cst.CSTVisitor):
-    """Names an expression reads, except tensors it only asks for their shape or dtype."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value in ("shape", "get_shape", "dtype") and isinstance(node.value, cst.Name):
-            return False
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-
 class _FunctionRnn(RnnReader):
     """The session-script RNN reader, reading state uses in the rest of a function instead of the module."""
 
@@ -703,9 +683,8 @@ def rnn_sizing_names(rnn: RnnCall) -> set[str]:
 
 
 def sizing_names(node: cst.CSTNode) -> set[str]:
-    visitor = _SizingNames()
-    node.visit(visitor)
-    return visitor.names
+    """Names an expression reads, except tensors it only asks for their shape or dtype."""
+    return _name_uses(node, except_shape_reads=True, into_lambdas=True)
 
 
 def _is_docstring(stmt: cst.BaseStatement) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tf2port.analysis.graph import dotted, keyword, names_used
+from tf2port.analysis.graph import calls_in, dotted, keyword, names_used
 from tf2port.analysis.library import (_fresh, LibraryFunction, LibraryProgram, REGULARIZATION_KEYS,
                                       REGULARIZATION_READERS, TRAINABLE_READERS, Weight, analyse_library,
                                       bind_arguments, sizing_names)
@@ -311,7 +311,7 @@ class _Emitter:
             for site in sites:
                 if site.creates:
                     creations.append(cst.parse_statement(f"{site.obj} = {self.creation(site)}\n"))
-            new_stmt = stmt.visit(_ModuleCalls(self))
+            new_stmt = stmt.visit(_ModuleCalls(self)) if sites or self.reads_collections(stmt) else stmt
             if not isinstance(new_stmt, cst.BaseStatement):
                 return None
             if creations:
@@ -321,6 +321,11 @@ class _Emitter:
         if self.blockers:
             return None
         return self.p.module.with_changes(body=body)
+
+    def reads_collections(self, stmt: cst.CSTNode) -> bool:
+        """Whether _ModuleCalls has anything to do here besides call sites (a transformer pass costs)."""
+        readers = TRAINABLE_READERS | REGULARIZATION_READERS | {"tf.get_collection"}
+        return any(self.qualified(call.func) in readers for call in calls_in(stmt))
 
     def creation(self, site) -> str:
         fn = self.p.functions[site.function]
