@@ -140,3 +140,20 @@ def test_fix_says_why_a_graph_rewrite_was_declined(tmp_path, cli):
                                  "with tf.Session() as sess:\n    print(sess.run(y, feed_dict={x: True}))\n")
     result = cli("fix", "--diff", str(f))
     assert f"{f}:3:5: TF201 graph-to-eager rewrite declined: tf.cond on graph values" in result.stderr
+
+
+SESSION_SCRIPT = ("import tensorflow as tf\n\nx = tf.placeholder(tf.float32, [None])\ny = tf.log(x)\n"
+                  "with tf.Session() as sess:\n    print(sess.run(y, feed_dict={x: [1.0]}))\n")
+
+
+def test_renames_only_leaves_sessions_in_the_compat_form(tmp_path, cli):
+    """--renames-only is the rename-level fix (what tf_upgrade_v2 does): no structural rewrite."""
+    f = write(tmp_path / "m.py", SESSION_SCRIPT)
+    cli("fix", "--renames-only", "--no-cache", str(f))
+    assert f.read_text() == (
+        "import tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n\n"
+        "x = tf.compat.v1.placeholder(tf.float32, [None])\ny = tf.math.log(x)\n"
+        "with tf.compat.v1.Session() as sess:\n    print(sess.run(y, feed_dict={x: [1.0]}))\n")
+    g = write(tmp_path / "full" / "m.py", SESSION_SCRIPT)
+    cli("fix", "--no-cache", str(g))
+    assert "Session" not in g.read_text() and "@tf.function" in g.read_text()  # without the flag: eager code

@@ -142,10 +142,13 @@ def lint_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filen
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Write a converted copy of the tree here; leave the sources alone.")
 @click.option("--safe-only", is_flag=True, help="Apply only fixes classed safe.")
+@click.option("--renames-only", is_flag=True,
+              help="Only the rename-level passes (names, arguments, compat.v1 fallback); no structural "
+                   "rewrite of sessions, library functions or Estimators.")
 @click.option("--verify", "run_verify", is_flag=True,
               help="With --out: verify every converted script against its original (needs TensorFlow).")
 def fix_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filename, show_diff, check,
-                out_dir, safe_only, run_verify) -> None:
+                out_dir, safe_only, renames_only, run_verify) -> None:
     """Rewrite TF1 code to TF2, in place unless --diff, --check or --out.
 
     Exit 0 when nothing is left to do, 1 when files would change (--check/--diff) or findings
@@ -157,7 +160,8 @@ def fix_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filena
     cfg = _load_config(paths, config_file, select, ignore)
     dry = show_diff or check
     base = _common_base([p for p in paths if p != "-"]) if out_dir else None
-    options = engine.Options(mode="fix", config=cfg, safe_only=safe_only, write=not dry and not out_dir,
+    options = engine.Options(mode="fix", config=cfg, safe_only=safe_only, structural_rewrites=not renames_only,
+                             write=not dry and not out_dir,
                              out_dir=None if dry else out_dir, base=base)
     if paths == ("-",):
         result = _stdin_result(options, stdin_filename or "-")

@@ -33,6 +33,7 @@ class Options:
     mode: str = "lint"  # "lint" | "fix"
     config: Config = dataclasses.field(default_factory=Config)
     safe_only: bool = False
+    structural_rewrites: bool = True  # fix: False = the rename-level passes only (--renames-only)
     write: bool = False  # fix: write files in place
     out_dir: str | None = None  # fix: write converted copies under this folder
     base: str | None = None  # fix --out: paths are mirrored relative to this folder
@@ -66,7 +67,7 @@ def process_source(source: Source, options: Options) -> FileResult:
         if options.mode == "lint":  # no text back: results cross the process pool
             diagnostics = lint_text(text, path, active)
             return FileResult(path, tuple(_relocate(diagnostics, nb)))
-        outcome = fix_text(text, path, active, options.safe_only)
+        outcome = fix_text(text, path, active, options.safe_only, options.structural_rewrites)
         new_text = source.text
         if outcome.text != text:
             new_text = notebook.dump(nb, outcome.text).decode("utf-8") if nb else outcome.text
@@ -116,7 +117,8 @@ def _data_stamp() -> str:
 
 def _cache_key(raw: bytes, options: Options) -> str:
     digest = hashlib.sha256()
-    for part in (__version__, _data_stamp(), options.mode, str(options.safe_only), options.config.cache_key()):
+    for part in (__version__, _data_stamp(), options.mode, str(options.safe_only),
+                 str(options.structural_rewrites), options.config.cache_key()):
         digest.update(part.encode())
         digest.update(b"\0")
     digest.update(raw)

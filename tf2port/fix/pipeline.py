@@ -120,23 +120,26 @@ def _tensorflow_alias(stmt: ast.stmt, rewritten: set[int]) -> str | None:
     return None
 
 
-def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> FixOutcome:
+def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
+             structural_rewrites: bool = True) -> FixOutcome:
     """Rewrite ``text`` as far as the active rules allow. Raises SyntaxError for unparsable input.
 
-    First the structural graph-to-eager rewrite (unless ``safe_only``), then the name pass:
+    First the structural rewrites (Estimator, library, graph to eager; not with ``safe_only`` or
+    without ``structural_rewrites``), then the name pass:
     all its edits, the graph-mode switch included, are planned on one text and applied at
     once. A second analysis of the result gives the findings left and is the check: it must
     parse, and it must plan no further edit (idempotence).
     """
     allowed = _allowed(safe_only)
     original = text
+    rewrites = structural_rewrites and not safe_only
     tree = parse(text, path)  # unparsable input raises SyntaxError before anything else
     declined: list[Diagnostic] = []
     before: list[Diagnostic] = []
     structural = False
     reads_as_tf1: bool | None = None  # how the name pass reads what a structural rewrite left
     notes: list[Diagnostic] = []  # what the user must still do after a structural rewrite
-    if not safe_only and "estimator" in text and active("TF104", 1):
+    if rewrites and "estimator" in text and active("TF104", 1):
         from tf2port.fix import estimator  # libcst: paid only when fixing an Estimator program
 
         before = lint_text(text, path, active)
@@ -146,7 +149,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
             # what is left around it is input code, read as TF2 names
             text, structural, reads_as_tf1 = converted.text, True, False
         declined += [_declined_diagnostic(d, path, "Estimator rewrite") for d in converted.declined]
-    graph_rules = not safe_only and reads_as_tf1 is None and all(active(code, 1) for code in GRAPH_RULES)
+    graph_rules = rewrites and reads_as_tf1 is None and all(active(code, 1) for code in GRAPH_RULES)
     if graph_rules and _library_candidate(text, tree):
         from tf2port.fix import library  # libcst: paid only when fixing
 
