@@ -36,14 +36,27 @@ class FixOutcome:
     remaining: tuple[Diagnostic, ...]
 
 
+_PARSED: dict[str, ast.Module] = {}  # the last few texts: fix parses each of its stages several times
+
+
 def parse(text: str, path: str) -> ast.Module:
-    """Parse with the stdlib; RecursionError (absurd nesting) becomes a SyntaxError."""
+    """Parse with the stdlib; RecursionError (absurd nesting) becomes a SyntaxError.
+
+    Trees are read, never changed, so one text's tree is shared between the passes of one fix.
+    """
+    hit = _PARSED.get(text)
+    if hit is not None:
+        return hit
     try:
-        return ast.parse(text, filename=path)
+        tree = ast.parse(text, filename=path)
     except (RecursionError, MemoryError) as exc:  # the parser's own stack overflowed
         raise SyntaxError("code nested too deeply for the Python parser") from exc
     except ValueError as exc:  # e.g. source containing NUL bytes
         raise SyntaxError(str(exc) or "invalid source") from exc
+    if len(_PARSED) >= 4:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[text] = tree
+    return tree
 
 
 def lint_text(text: str, path: str, active: Active) -> list[Diagnostic]:
