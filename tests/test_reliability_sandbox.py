@@ -236,6 +236,27 @@ def test_copy_data_files_leaves_out_the_folders_holding_its_own_work(tmp_path: P
     assert (workdir / "inputs" / "x.txt").read_text() == "x"
 
 
+def test_copy_data_files_skips_what_cannot_be_copied_and_copies_the_rest(tmp_path: Path):
+    """A script in a shared folder such as /tmp sits beside pipes, sockets and folders that vanish."""
+    import socket
+
+    script = tmp_path / "train.py"
+    script.write_text("print(1)\n")
+    (tmp_path / "a_data.csv").write_text("1,2\n")
+    os.mkfifo(tmp_path / "b_pipe")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "c_socket"))
+    (tmp_path / "d_later.txt").write_text("kept")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    try:
+        copy_data_files(script, workdir)
+    finally:
+        listener.close()
+    assert sorted(p.name for p in workdir.iterdir()) == ["a_data.csv", "d_later.txt"]
+    assert (workdir / "d_later.txt").read_text() == "kept"
+
+
 def _landlock_available() -> bool:
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)

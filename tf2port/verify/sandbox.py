@@ -72,20 +72,23 @@ def copy_data_files(script: Path, workdir: Path, *, skip: tuple[Path, ...] = ())
     for entry in sorted(script.parent.iterdir()):
         if entry.name in ("__pycache__", ".git") or entry.suffix in (".py", ".pyc"):
             continue
-        if entry.is_symlink():
-            continue
-        if any(_contains(entry.resolve(), p) for p in own):
-            continue
-        size = entry.stat().st_size if entry.is_file() else sum(
-            p.stat().st_size for p in entry.rglob("*") if p.is_file())
-        if size > budget:
-            continue
-        budget -= size
         target = workdir / entry.name
-        if entry.is_dir():
-            shutil.copytree(entry, target, symlinks=True)
-        else:
-            shutil.copy2(entry, target)
+        try:
+            if entry.is_symlink() or any(_contains(entry.resolve(), p) for p in own):
+                continue
+            size = entry.stat().st_size if entry.is_file() else sum(
+                p.stat().st_size for p in entry.rglob("*") if p.is_file())
+            if size > budget:
+                continue
+            budget -= size
+            if entry.is_dir():
+                shutil.copytree(entry, target, symlinks=True)
+            else:
+                shutil.copy2(entry, target)
+        except (OSError, shutil.Error):
+            # a shared folder such as /tmp: entries vanish while we copy, sockets and pipes cannot be
+            # copied, others are unreadable; the script cannot be reading those, so they are skipped
+            shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
 
 
 def _kill_group(pgid: int) -> None:
