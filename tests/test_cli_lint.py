@@ -173,3 +173,19 @@ def test_lint_never_imports_tensorflow(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cache_serves_findings_with_their_edits(tmp_path, cli):
+    """A second lint of unchanged TF1 code comes from the cache, edits included (`--format json` shows them)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.tf2port]\n")
+    (tmp_path / "m.py").write_text("import tensorflow as tf\ny = tf.log(2.0)\n")
+    env = {"TF2PORT_NO_CACHE": ""}
+    first = cli("lint", "--format", "json", "m.py", cwd=tmp_path, env=env)
+    entries = [p for p in (tmp_path / ".tf2port_cache").rglob("*") if p.is_file() and p.name != ".gitignore"]
+    assert len(entries) == 1 and '"edits": [[' in entries[0].read_text()
+    entries[0].write_text(entries[0].read_text().replace("tf.math.log", "tf.math.CACHED"))  # mark the entry
+    second = cli("lint", "--format", "json", "m.py", cwd=tmp_path, env=env)
+    assert second.stdout == first.stdout.replace("tf.math.log", "tf.math.CACHED") != first.stdout
+    assert "tf.math.CACHED" in json.dumps(json.loads(second.stdout))
+    fresh = cli("lint", "--format", "json", "--no-cache", "m.py", cwd=tmp_path, env=env)
+    assert fresh.stdout == first.stdout

@@ -20,7 +20,7 @@ from pathlib import Path
 from tf2port import __version__, notebook
 from tf2port.config import Config, suppressions
 from tf2port.diagnostics import (DECODE_ERROR, INTERNAL_ERROR, PARSE_ERROR, Diagnostic, FileResult,
-                                 FixClass, Span, error)
+                                 Edit, FixClass, Span, error)
 from tf2port.files import Source, SourceError, atomic_write, decode
 from tf2port.fix.pipeline import FixFailed, fix_text, lint_text
 
@@ -131,7 +131,8 @@ def _cache_get(options: Options, key: str, path: str) -> FileResult | None:
     try:
         data = json.loads((Path(options.cache_dir) / key[:2] / key).read_text())
         diagnostics = tuple(Diagnostic(d["code"], d["name"], d["message"], path, Span(*d["span"]),
-                                       FixClass(d["fix_class"]), d["fix_message"], (), d["cell"])
+                                       FixClass(d["fix_class"]), d["fix_message"],
+                                       tuple(Edit(*e) for e in d["edits"]), d["cell"])
                             for d in data["diagnostics"])
         return FileResult(path, diagnostics)
     except (OSError, ValueError, KeyError, TypeError):
@@ -139,11 +140,12 @@ def _cache_get(options: Options, key: str, path: str) -> FileResult | None:
 
 
 def _cache_put(options: Options, key: str, result: FileResult) -> None:
-    if not options.cache_dir or result.errors or any(d.edits for d in result.diagnostics):
-        return  # findings with fixes carry edits; recompute those
+    if not options.cache_dir or result.errors:
+        return
     payload = {"diagnostics": [
         {"code": d.code, "name": d.name, "message": d.message, "span": list(dataclasses.astuple(d.span)),
-         "fix_class": d.fix_class.value, "fix_message": d.fix_message, "cell": d.cell}
+         "fix_class": d.fix_class.value, "fix_message": d.fix_message, "cell": d.cell,
+         "edits": [dataclasses.astuple(e) for e in d.edits]}  # `lint --format json` shows them
         for d in result.diagnostics]}
     folder = Path(options.cache_dir) / key[:2]
     try:
