@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import run_cli
+from tf2port.ckpt.convert import Source
 from tf2port.verify.cli import verify_command
 from tf2port.verify.entry import verify_entry
 from tf2port.verify.entry_runner import match_weights
@@ -221,16 +222,47 @@ def test_parse_arg_literal_or_string():
 def test_match_weights_by_name_then_order_and_shape_listing_the_rest():
     old = [("s/w", (4, 3)), ("s/b", (3,)), ("s/extra", (2,))]
     new = [("s/w", (4, 3)), ("s/bias", (3,)), ("s/gamma", (5,))]
-    pairs, notes, problems = match_weights(old, new)
-    assert pairs == {0: 0, 1: 1}
-    assert notes == ["matched by creation order and shape: s/b -> s/bias"]
-    assert problems == ["original variable without a weight in the class: s/extra [2]",
-                        "class weight without a variable in the original: s/gamma [5]"]
+    match = match_weights(old, new)
+    assert match.plan.assign == {"s/w": Source(("s/w",)), "s/bias": Source(("s/b",))}
+    assert match.notes == ("matched by creation order and shape: s/b -> s/bias",)
+    assert match.problems == ("original variable without a weight in the class: s/extra [2]",
+                              "class weight without a variable in the original: s/gamma [5]")
 
 
 def test_match_weights_reports_a_shape_difference_under_the_same_name():
-    _, _, problems = match_weights([("d/kernel", (4, 3))], [("d/kernel", (3, 4))])
-    assert problems == ["d/kernel: shape [3, 4] in the class, [4, 3] in the original"]
+    match = match_weights([("d/kernel", (4, 3))], [("d/kernel", (3, 4))])
+    assert match.problems == ("shape differs (original -> class): d/kernel [4, 3] -> d/kernel [3, 4]",)
+
+
+def test_match_weights_splits_a_tf1_lstm_kernel_as_ckpt_convert_does():
+    """One TF1 kernel over [inputs; state] is Keras' kernel + recurrent_kernel: matched by the ckpt mapping."""
+    old = [("m/rnn/lstm_cell/kernel", (12, 32)), ("m/rnn/lstm_cell/bias", (32,)), ("m/logits/kernel", (8, 3))]
+    new = [("m/rnn/lstm_cell/kernel", (4, 32)), ("m/rnn/lstm_cell/recurrent_kernel", (8, 32)),
+           ("m/rnn/lstm_cell/bias", (32,)), ("m/logits/kernel", (8, 3))]
+    match = match_weights(old, new)
+    assert match.problems == ()
+    cell = ("m/rnn/lstm_cell/kernel", "m/rnn/lstm_cell/bias")
+    assert match.plan.assign == {"m/rnn/lstm_cell/kernel": Source(cell, "LSTM", 0, "m/rnn/lstm_cell"),
+                                 "m/rnn/lstm_cell/recurrent_kernel": Source(cell, "LSTM", 1, "m/rnn/lstm_cell"),
+                                 "m/rnn/lstm_cell/bias": Source(cell, "LSTM", 2, "m/rnn/lstm_cell"),
+                                 "m/logits/kernel": Source(("m/logits/kernel",))}
+    assert match.notes[0].startswith("LSTM cell m/rnn/lstm_cell: TF1 LSTM kernel split into kernel and "
+                                     "recurrent_kernel")
+
+
+def test_match_weights_names_every_variable_of_a_cell_the_class_lacks():
+    old = [("m/rnn/gru_cell/gates/kernel", (9, 8)), ("m/rnn/gru_cell/gates/bias", (8,)),
+           ("m/rnn/gru_cell/candidate/kernel", (9, 4)), ("m/rnn/gru_cell/candidate/bias", (4,))]
+    match = match_weights(old, [("m/dense/kernel", (5, 4))])
+    why = ("TF1 GRU cell m/rnn/gru_cell: the model has no Keras weights m/rnn/gru_cell/kernel, "
+           "m/rnn/gru_cell/recurrent_kernel, m/rnn/gru_cell/bias")
+    assert match.problems == (
+        f"original variable without a weight in the class: m/rnn/gru_cell/gates/kernel [9, 8] ({why})",
+        f"original variable without a weight in the class: m/rnn/gru_cell/gates/bias [8] ({why})",
+        f"original variable without a weight in the class: m/rnn/gru_cell/candidate/kernel [9, 4] ({why})",
+        f"original variable without a weight in the class: m/rnn/gru_cell/candidate/bias [4] ({why})",
+        "class weight without a variable in the original: m/dense/kernel [5, 4]",
+    )
 
 
 def test_entry_usage_errors_exit_2(tmp_path):
