@@ -194,6 +194,96 @@ class DenseDropout(tf.keras.layers.Layer):
         return self.dropout(self.dense(x), training=training)
 """
 
+GRU_TF1 = """
+import tensorflow as tf
+
+
+def gru_encoder(sequences, num_units=5):
+    with tf.variable_scope("gru_encoder"):
+        cell = tf.nn.rnn_cell.GRUCell(num_units)
+        outputs, state = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return tf.layers.dense(state, 2, name="head")
+"""
+
+# GruEncoder is what `tf2port fix` makes of GRU_TF1 (reviewed); the reset_after=True variant is a wrong port
+GRU_TF2 = """
+import tensorflow as tf
+
+
+class GruEncoder(tf.keras.layers.Layer):
+    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.GRU(
+            num_units,
+            # as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1
+            reset_after=False,
+            bias_initializer=tf.keras.initializers.Constant([1.0] * (2 * num_units) + [0.0] * num_units),
+            return_sequences=True,
+            return_state=True,
+            name="rnn",
+        )
+        self.head = tf.keras.layers.Dense(2, name="head")
+
+    def call(self, sequences, training=False):
+        outputs, state = self.rnn(sequences)
+        return self.head(state)
+
+
+class GruEncoderResetAfter(tf.keras.layers.Layer):
+    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.GRU(num_units, return_state=True, name="rnn")
+        self.head = tf.keras.layers.Dense(2, name="head")
+
+    def call(self, sequences, training=False):
+        _, state = self.rnn(sequences)
+        return self.head(state)
+"""
+
+LSTM_TF1 = """
+import tensorflow as tf
+
+
+def lstm_no_forget_bias(sequences, num_units=6):
+    with tf.variable_scope("lstm_encoder"):
+        cell = tf.nn.rnn_cell.BasicLSTMCell(num_units, forget_bias=0.0)
+        outputs, _ = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return outputs
+
+
+def lstm_last_step(sequences, num_units=6):
+    with tf.variable_scope("lstm_encoder"):
+        cell = tf.nn.rnn_cell.LSTMCell(num_units)
+        outputs, _ = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return tf.layers.dense(outputs[:, -1, :], 3, name="logits")
+"""
+
+LSTM_TF2 = """
+import tensorflow as tf
+
+
+class LstmNoForgetBias(tf.keras.layers.Layer):
+    def __init__(self, num_units=6, name="lstm_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.LSTM(num_units, unit_forget_bias=False, return_sequences=True, name="rnn")
+
+    def call(self, sequences, training=False):
+        return self.rnn(sequences)
+
+
+class LstmLastStepWithoutGradient(tf.keras.layers.Layer):
+    \"\"\"Wrong on purpose: the forward pass is right, but training never reaches the LSTM.\"\"\"
+
+    def __init__(self, num_units=6, name="lstm_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.LSTM(num_units, return_sequences=True, name="rnn")
+        self.logits = tf.keras.layers.Dense(3, name="logits")
+
+    def call(self, sequences, training=False):
+        outputs = tf.stop_gradient(self.rnn(sequences))
+        return self.logits(outputs[:, -1, :])
+"""
+
 
 def write_pair(folder: Path, stem: str, tf1: str, tf2: str) -> tuple[Path, Path]:
     original, converted = folder / f"{stem}.py", folder / f"{stem}_tf2.py"
@@ -363,3 +453,54 @@ def test_dropout_in_training_mode_is_not_comparable_rather_than_a_mismatch(tmp_p
     assert verdict.reason.startswith("the original draws random numbers verify cannot align")
     # the forward pass (dropout off) agreed; the first step with dropout on did not
     assert verdict.divergence is not None and verdict.divergence.index == 1
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_gru_cell_is_equivalent_with_its_two_tf1_kernels_mapped_into_one_keras_cell(tmp_path):
+    original, converted = write_pair(tmp_path, "gru", GRU_TF1, GRU_TF2)
+    verdict = verify_entry(f"{original}:gru_encoder", f"{converted}:GruEncoder", inputs=[parse_input("x=3,4,2")])
+    assert verdict.status == "equivalent", verdict.reason or verdict.divergence
+    # gates/kernel, gates/bias, candidate/kernel, candidate/bias (compared in TF1's layout), head kernel and bias
+    assert verdict.compared.variables == 6
+    assert any(n.startswith("GRU cell gru_encoder/rnn/gru_cell: the SGD steps update kernel and "
+                            "recurrent_kernel apart") for n in verdict.notes), verdict.notes
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_gru_with_reset_after_is_not_comparable_and_says_why(tmp_path):
+    original, converted = write_pair(tmp_path, "gru", GRU_TF1, GRU_TF2)
+    verdict = verify_entry(f"{original}:gru_encoder", f"{converted}:GruEncoderResetAfter",
+                           inputs=[parse_input("x=3,4,2")])
+    assert verdict.status == "not-comparable"
+    assert verdict.reason.startswith("1 weight(s) could not be given the original's values: shape differs "
+                                     "(original -> class): TF1 GRU cell gru_encoder/rnn/gru_cell "
+                                     "gru_encoder/rnn/gru_cell/gates/kernel [7, 10], "), verdict.reason
+    assert verdict.reason.endswith("gru_encoder/rnn/gru_cell/bias [2, 15] (a Keras GRU with reset_after=True "
+                                   "(bias [2, 3 * units]) computes another function than TF1's GRUCell; build "
+                                   "it with reset_after=False)"), verdict.reason
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_basic_lstm_cell_forget_bias_is_read_from_the_original_not_assumed(tmp_path):
+    """forget_bias=0.0: folding the usual 1.0 into the Keras bias would change every forward value."""
+    original, converted = write_pair(tmp_path, "lstm", LSTM_TF1, LSTM_TF2)
+    verdict = verify_entry(f"{original}:lstm_no_forget_bias", f"{converted}:LstmNoForgetBias",
+                           inputs=[parse_input("x=2,5,3")])
+    assert verdict.status == "equivalent", verdict.reason or verdict.divergence
+    assert any(n.startswith("LSTM cell lstm_encoder/rnn/basic_lstm_cell: TF1's run-time forget_bias 0 "
+                            "(as recorded) is in the Keras bias") for n in verdict.notes), verdict.notes
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_lstm_that_training_cannot_reach_agrees_forward_but_not_at_step_2(tmp_path):
+    """The steps are compared, not only the forward pass: a converted LSTM cut off from the gradient is caught."""
+    original, converted = write_pair(tmp_path, "lstm", LSTM_TF1, LSTM_TF2)
+    verdict = verify_entry(f"{original}:lstm_last_step", f"{converted}:LstmLastStepWithoutGradient",
+                           inputs=[parse_input("x=2,5,3")])
+    assert verdict.status == "mismatch", verdict.reason
+    assert verdict.divergence is not None
+    assert verdict.divergence.original_name == "SGD step 2 loss (training=True)"
