@@ -293,3 +293,98 @@ def test_a_model_built_at_top_level_is_matched_under_its_own_name():
     assert result.complete
     assert result.assign["classifier/hidden/kernel"] == Source(("hidden/kernel",))
     assert not plan({"hidden/kernel": (4, 2), "hidden/bias": (2,)}, weights).complete
+
+
+GRU_TF1 = '''
+import tensorflow as tf
+
+
+def gru_encoder(sequences, num_units=5):
+    with tf.variable_scope("gru_encoder"):
+        cell = tf.nn.rnn_cell.GRUCell(num_units)
+        outputs, state = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return tf.layers.dense(state, 2, name="head")
+'''
+# what `tf2port fix` makes of GRU_TF1 (reviewed)
+GRU_TF2 = '''
+import tensorflow as tf
+
+
+class GruEncoder(tf.keras.layers.Layer):
+    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.GRU(
+            num_units,
+            # as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1
+            reset_after=False,
+            bias_initializer=tf.keras.initializers.Constant([1.0] * (2 * num_units) + [0.0] * num_units),
+            return_sequences=True,
+            return_state=True,
+            name="rnn",
+        )
+        self.head = tf.keras.layers.Dense(2, name="head")
+
+    def call(self, sequences, training=False):
+        outputs, state = self.rnn(sequences)
+        return self.head(state)
+'''
+SAVE_GRU = r'''
+import json, os, sys
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+sys.modules["tensorflow"] = tf
+namespace = {}
+exec(compile(open(sys.argv[1]).read(), "gru_tf1", "exec"), namespace)
+x = tf.placeholder(tf.float32, [None, 4, 2])
+logits = namespace["gru_encoder"](x)
+probe = np.random.RandomState(1).standard_normal((3, 4, 2)).astype(np.float32)
+noise = np.random.RandomState(2)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    # every variable moved off its initial value (TF1 starts the gate biases at 1), so each mapping shows
+    for v in tf.global_variables():
+        v.load(sess.run(v) + 0.3 * noise.standard_normal(v.shape.as_list()).astype(np.float32), sess)
+    np.save(os.path.join(sys.argv[2], "probe_logits.npy"), sess.run(logits, {x: probe}))
+    np.save(os.path.join(sys.argv[2], "probe_x.npy"), probe)
+    tf.train.Saver().save(sess, os.path.join(sys.argv[2], "model.ckpt"))
+print(json.dumps([v.op.name for v in tf.global_variables()]))
+'''
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_tf1_gru_checkpoint_converts_into_the_keras_gru_and_reproduces_the_logits(tmp_path):
+    (tmp_path / "gru_tf1.py").write_text(GRU_TF1.lstrip())
+    (tmp_path / "gru_tf2.py").write_text(GRU_TF2.lstrip())
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    saved = subprocess.run([sys.executable, "-c", SAVE_GRU, str(tmp_path / "gru_tf1.py"), str(tmp_path)],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert saved.returncode == 0, saved.stderr[-2000:]
+    assert json.loads(saved.stdout.strip().splitlines()[-1]) == [
+        "gru_encoder/rnn/gru_cell/gates/kernel", "gru_encoder/rnn/gru_cell/gates/bias",
+        "gru_encoder/rnn/gru_cell/candidate/kernel", "gru_encoder/rnn/gru_cell/candidate/bias",
+        "gru_encoder/head/kernel", "gru_encoder/head/bias"]
+
+    model_target = f"{tmp_path / 'gru_tf2.py'}:GruEncoder"
+    new = tmp_path / "tf2" / "model"
+    result = run_cli("ckpt", "convert", str(tmp_path / "model.ckpt"), "--model", model_target,
+                     "--input", "sequences=1,4,2", str(new))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 model weights mapped" in result.stdout
+    assert "RNN cell gru_encoder/rnn/gru_cell: TF1 GRU gates and candidate kernels split" in result.stdout
+
+    import tensorflow as tf
+
+    from tf2port.verify.entry_spec import load_target
+
+    probe = np.load(tmp_path / "probe_x.npy")
+    expected = np.load(tmp_path / "probe_logits.npy")
+    model = load_target(str(tmp_path / "gru_tf2.py"), "GruEncoder")()
+    model(probe)
+    assert [w.path for w in model.weights] == [
+        "gru_encoder/rnn/gru_cell/kernel", "gru_encoder/rnn/gru_cell/recurrent_kernel",
+        "gru_encoder/rnn/gru_cell/bias", "gru_encoder/head/kernel", "gru_encoder/head/bias"]
+    assert not np.allclose(model(probe).numpy(), expected, atol=1e-3)  # fresh weights do not reproduce it
+    tf.train.Checkpoint(model=model).read(str(new)).assert_existing_objects_matched()
+    np.testing.assert_allclose(model(probe).numpy(), expected, rtol=0, atol=1e-6)
