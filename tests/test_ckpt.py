@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, run_cli
-from tf2port.ckpt.convert import Source, lstm_kernel_split, plan, values_for
+from tf2port.ckpt.convert import Source, plan, to_checkpoint_names, values_for
 from tf2port.ckpt.mapping import is_optimizer_state
 
 SAVER = FIXTURES / "library" / "saver_name_based"
@@ -41,7 +41,7 @@ def test_identity_names_map_and_optimizer_state_is_skipped_not_unmatched():
                        "beta1_power": (), "beta2_power": ()})
     result = plan(checkpoint, WEIGHTS)
     assert result.complete
-    assert result.assign == {name: Source(name) for name, _ in WEIGHTS}
+    assert result.assign == {name: Source((name,)) for name, _ in WEIGHTS}
     assert result.skipped_optimizer == ("beta1_power", "beta2_power",
                                         "classifier/hidden/w/Adam", "classifier/hidden/w/Adam_1",
                                         "classifier/logits/bias/Momentum", "global_step")
@@ -67,7 +67,7 @@ def test_names_overrides_rename_and_drop():
     result = plan(checkpoint, WEIGHTS, {"classifier/hidden/weights": "classifier/hidden/w",
                                         "ema/classifier/hidden/b": None})
     assert result.complete
-    assert result.assign["classifier/hidden/w"] == Source("classifier/hidden/weights")
+    assert result.assign["classifier/hidden/w"] == Source(("classifier/hidden/weights",))
     assert result.dropped == ("ema/classifier/hidden/b",)
 
 
@@ -79,31 +79,102 @@ def test_optimizer_state_patterns():
     assert not is_optimizer_state("enc/Momentum_block/w")
 
 
-def test_lstm_kernel_is_split_and_gates_reordered():
+LSTM_WEIGHTS = [("rnn/lstm_cell/kernel", (2, 12)), ("rnn/lstm_cell/recurrent_kernel", (3, 12)),
+                ("rnn/lstm_cell/bias", (12,))]
+
+
+def test_lstm_cell_kernel_is_split_gates_reordered_and_forget_bias_folded():
     inputs, units = 2, 3
     kernel = np.arange((inputs + units) * 4 * units, dtype=np.float32).reshape(5, 12)
-    weights = [("rnn/lstm_cell/kernel", (2, 12)), ("rnn/lstm_cell/recurrent_kernel", (3, 12))]
-    result = plan({"rnn/lstm_cell/kernel": (5, 12)}, weights)
+    bias = np.arange(12, dtype=np.float32)  # i=[0,1,2] j=[3,4,5] f=[6,7,8] o=[9,10,11]
+    stored = {"rnn/lstm_cell/kernel": kernel, "rnn/lstm_cell/bias": bias}
+    result = plan({"rnn/lstm_cell/kernel": (5, 12), "rnn/lstm_cell/bias": (12,)}, LSTM_WEIGHTS)
     assert result.complete
-    assert result.assign["rnn/lstm_cell/recurrent_kernel"] == Source(
-        "rnn/lstm_cell/kernel", "lstm_kernel_split", 1)
-    values = values_for(result, lambda name: kernel, dict(weights))
+    cell = ("rnn/lstm_cell/kernel", "rnn/lstm_cell/bias")
+    assert result.assign == {"rnn/lstm_cell/kernel": Source(cell, "LSTM", 0, "rnn/lstm_cell"),
+                             "rnn/lstm_cell/recurrent_kernel": Source(cell, "LSTM", 1, "rnn/lstm_cell"),
+                             "rnn/lstm_cell/bias": Source(cell, "LSTM", 2, "rnn/lstm_cell")}
+    values = values_for(result, stored.__getitem__)
     i, j, f, o = np.split(kernel, 4, axis=1)
     assert np.array_equal(values["rnn/lstm_cell/kernel"], np.concatenate([i, f, j, o], 1)[:2])
-    assert np.array_equal(values["rnn/lstm_cell/recurrent_kernel"],
-                          np.concatenate([i, f, j, o], 1)[2:])
-    assert [v.shape for v in lstm_kernel_split(kernel, [(2, 12), (3, 12)])] == [(2, 12), (3, 12)]
-
-
-def test_lstm_bias_keeps_its_name_but_not_its_gate_order():
-    bias = np.arange(8, dtype=np.float32)  # units=2: i=[0,1] j=[2,3] f=[4,5] o=[6,7]
-    weights = [("rnn/lstm_cell/bias", (8,))]
-    result = plan({"rnn/lstm_cell/bias": (8,)}, weights)
-    assert result.assign["rnn/lstm_cell/bias"] == Source("rnn/lstm_cell/bias",
-                                                         "lstm_bias_reorder", 0)
-    values = values_for(result, lambda name: bias, dict(weights))
+    assert np.array_equal(values["rnn/lstm_cell/recurrent_kernel"], np.concatenate([i, f, j, o], 1)[2:])
     # gates (i, j, f, o) -> (i, f, c, o); TF1 adds forget_bias 1.0 at run time, Keras keeps it in the bias
-    assert values["rnn/lstm_cell/bias"].tolist() == [0, 1, 5, 6, 2, 3, 6, 7]
+    assert values["rnn/lstm_cell/bias"].tolist() == [0, 1, 2, 7, 8, 9, 3, 4, 5, 9, 10, 11]
+    back = to_checkpoint_names(result, values)
+    assert np.array_equal(back["rnn/lstm_cell/kernel"], kernel)
+    assert np.array_equal(back["rnn/lstm_cell/bias"], bias)
+
+
+def test_basic_lstm_cell_maps_to_the_keras_lstm_cell_and_a_recorded_forget_bias_is_used():
+    result = plan({"enc/rnn/basic_lstm_cell/kernel": (5, 12), "enc/rnn/basic_lstm_cell/bias": (12,)},
+                  [("enc/" + path, shape) for path, shape in LSTM_WEIGHTS])
+    assert result.complete
+    assert result.transformed_cells() == [("enc/rnn/basic_lstm_cell", "LSTM")]
+    stored = {"enc/rnn/basic_lstm_cell/kernel": np.zeros((5, 12), np.float32),
+              "enc/rnn/basic_lstm_cell/bias": np.zeros(12, np.float32)}
+    values = values_for(result, stored.__getitem__, {"enc/rnn/basic_lstm_cell": 0.0})
+    assert not values["enc/rnn/lstm_cell/bias"].any()  # forget_bias=0.0: nothing folded
+
+
+GRU_WEIGHTS = [("rnn/gru_cell/kernel", (2, 9)), ("rnn/gru_cell/recurrent_kernel", (3, 9)),
+               ("rnn/gru_cell/bias", (9,))]
+GRU_CHECKPOINT = {"rnn/gru_cell/gates/kernel": (5, 6), "rnn/gru_cell/gates/bias": (6,),
+                  "rnn/gru_cell/candidate/kernel": (5, 3), "rnn/gru_cell/candidate/bias": (3,)}
+
+
+def test_gru_cell_gates_and_candidate_become_one_keras_cell_with_update_gate_first():
+    gates = np.arange(30, dtype=np.float32).reshape(5, 6)  # columns r=[0:3] u=[3:6]
+    candidate = 100 + np.arange(15, dtype=np.float32).reshape(5, 3)
+    stored = {"rnn/gru_cell/gates/kernel": gates, "rnn/gru_cell/gates/bias": np.arange(6, dtype=np.float32),
+              "rnn/gru_cell/candidate/kernel": candidate,
+              "rnn/gru_cell/candidate/bias": np.array([7, 8, 9], np.float32)}
+    result = plan(GRU_CHECKPOINT, GRU_WEIGHTS)
+    assert result.complete
+    values = values_for(result, stored.__getitem__)
+    # Keras (reset_after=False) gates: z (TF1's u), r, h; inputs are the first 2 rows of TF1's kernels
+    expected = np.concatenate([gates[:, 3:6], gates[:, 0:3], candidate], axis=1)
+    assert np.array_equal(values["rnn/gru_cell/kernel"], expected[:2])
+    assert np.array_equal(values["rnn/gru_cell/recurrent_kernel"], expected[2:])
+    assert values["rnn/gru_cell/bias"].tolist() == [3, 4, 5, 0, 1, 2, 7, 8, 9]  # no forget bias in a GRU
+    back = to_checkpoint_names(result, values)
+    assert all(np.array_equal(back[name], value) for name, value in stored.items())
+
+
+def test_gru_with_reset_after_is_a_shape_error_that_says_why():
+    weights = GRU_WEIGHTS[:2] + [("rnn/gru_cell/bias", (2, 9))]
+    result = plan(GRU_CHECKPOINT, weights)
+    assert not result.complete
+    assert result.problems() == [
+        "model weight without a value: rnn/gru_cell/kernel",
+        "model weight without a value: rnn/gru_cell/recurrent_kernel",
+        "model weight without a value: rnn/gru_cell/bias",
+        "shape differs: TF1 GRU cell rnn/gru_cell rnn/gru_cell/gates/kernel [5, 6], rnn/gru_cell/gates/bias [6], "
+        "rnn/gru_cell/candidate/kernel [5, 3], rnn/gru_cell/candidate/bias [3] -> rnn/gru_cell/kernel [2, 9], "
+        "rnn/gru_cell/recurrent_kernel [3, 9], rnn/gru_cell/bias [2, 9] (a Keras GRU with reset_after=True "
+        "(bias [2, 3 * units]) computes another function than TF1's GRUCell; build it with reset_after=False)",
+    ]
+
+
+def test_a_partial_or_unplaced_rnn_cell_names_every_variable_and_why():
+    partial = plan({"rnn/gru_cell/gates/kernel": (5, 6), "rnn/gru_cell/gates/bias": (6,)}, GRU_WEIGHTS)
+    assert partial.problems() == [
+        "unmatched checkpoint variable: rnn/gru_cell/gates/bias (partial TF1 GRU cell rnn/gru_cell: the "
+        "checkpoint lacks rnn/gru_cell/candidate/kernel, rnn/gru_cell/candidate/bias)",
+        "unmatched checkpoint variable: rnn/gru_cell/gates/kernel (partial TF1 GRU cell rnn/gru_cell: the "
+        "checkpoint lacks rnn/gru_cell/candidate/kernel, rnn/gru_cell/candidate/bias)",
+        "model weight without a value: rnn/gru_cell/kernel",
+        "model weight without a value: rnn/gru_cell/recurrent_kernel",
+        "model weight without a value: rnn/gru_cell/bias",
+    ]
+    elsewhere = plan({"encoder/rnn/lstm_cell/kernel": (5, 12), "encoder/rnn/lstm_cell/bias": (12,)}, LSTM_WEIGHTS)
+    assert elsewhere.problems()[:2] == [
+        "unmatched checkpoint variable: encoder/rnn/lstm_cell/bias (TF1 LSTM cell encoder/rnn/lstm_cell: the "
+        "model has no Keras weights encoder/rnn/lstm_cell/kernel, encoder/rnn/lstm_cell/recurrent_kernel, "
+        "encoder/rnn/lstm_cell/bias)",
+        "unmatched checkpoint variable: encoder/rnn/lstm_cell/kernel (TF1 LSTM cell encoder/rnn/lstm_cell: the "
+        "model has no Keras weights encoder/rnn/lstm_cell/kernel, encoder/rnn/lstm_cell/recurrent_kernel, "
+        "encoder/rnn/lstm_cell/bias)",
+    ]
 
 
 # ---- real checkpoints ------------------------------------------------------------------
@@ -220,5 +291,100 @@ def test_a_model_built_at_top_level_is_matched_under_its_own_name():
     weights = [("classifier/hidden/kernel", (4, 2)), ("classifier/hidden/bias", (2,))]
     result = plan({"hidden/kernel": (4, 2), "hidden/bias": (2,)}, weights, model_name="classifier")
     assert result.complete
-    assert result.assign["classifier/hidden/kernel"] == Source("hidden/kernel")
+    assert result.assign["classifier/hidden/kernel"] == Source(("hidden/kernel",))
     assert not plan({"hidden/kernel": (4, 2), "hidden/bias": (2,)}, weights).complete
+
+
+GRU_TF1 = '''
+import tensorflow as tf
+
+
+def gru_encoder(sequences, num_units=5):
+    with tf.variable_scope("gru_encoder"):
+        cell = tf.nn.rnn_cell.GRUCell(num_units)
+        outputs, state = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return tf.layers.dense(state, 2, name="head")
+'''
+# what `tf2port fix` makes of GRU_TF1 (reviewed)
+GRU_TF2 = '''
+import tensorflow as tf
+
+
+class GruEncoder(tf.keras.layers.Layer):
+    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.GRU(
+            num_units,
+            # as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1
+            reset_after=False,
+            bias_initializer=tf.keras.initializers.Constant([1.0] * (2 * num_units) + [0.0] * num_units),
+            return_sequences=True,
+            return_state=True,
+            name="rnn",
+        )
+        self.head = tf.keras.layers.Dense(2, name="head")
+
+    def call(self, sequences, training=False):
+        outputs, state = self.rnn(sequences)
+        return self.head(state)
+'''
+SAVE_GRU = r'''
+import json, os, sys
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+sys.modules["tensorflow"] = tf
+namespace = {}
+exec(compile(open(sys.argv[1]).read(), "gru_tf1", "exec"), namespace)
+x = tf.placeholder(tf.float32, [None, 4, 2])
+logits = namespace["gru_encoder"](x)
+probe = np.random.RandomState(1).standard_normal((3, 4, 2)).astype(np.float32)
+noise = np.random.RandomState(2)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    # every variable moved off its initial value (TF1 starts the gate biases at 1), so each mapping shows
+    for v in tf.global_variables():
+        v.load(sess.run(v) + 0.3 * noise.standard_normal(v.shape.as_list()).astype(np.float32), sess)
+    np.save(os.path.join(sys.argv[2], "probe_logits.npy"), sess.run(logits, {x: probe}))
+    np.save(os.path.join(sys.argv[2], "probe_x.npy"), probe)
+    tf.train.Saver().save(sess, os.path.join(sys.argv[2], "model.ckpt"))
+print(json.dumps([v.op.name for v in tf.global_variables()]))
+'''
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_tf1_gru_checkpoint_converts_into_the_keras_gru_and_reproduces_the_logits(tmp_path):
+    (tmp_path / "gru_tf1.py").write_text(GRU_TF1.lstrip())
+    (tmp_path / "gru_tf2.py").write_text(GRU_TF2.lstrip())
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    saved = subprocess.run([sys.executable, "-c", SAVE_GRU, str(tmp_path / "gru_tf1.py"), str(tmp_path)],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert saved.returncode == 0, saved.stderr[-2000:]
+    assert json.loads(saved.stdout.strip().splitlines()[-1]) == [
+        "gru_encoder/rnn/gru_cell/gates/kernel", "gru_encoder/rnn/gru_cell/gates/bias",
+        "gru_encoder/rnn/gru_cell/candidate/kernel", "gru_encoder/rnn/gru_cell/candidate/bias",
+        "gru_encoder/head/kernel", "gru_encoder/head/bias"]
+
+    model_target = f"{tmp_path / 'gru_tf2.py'}:GruEncoder"
+    new = tmp_path / "tf2" / "model"
+    result = run_cli("ckpt", "convert", str(tmp_path / "model.ckpt"), "--model", model_target,
+                     "--input", "sequences=1,4,2", str(new))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 model weights mapped" in result.stdout
+    assert "RNN cell gru_encoder/rnn/gru_cell: TF1 GRU gates and candidate kernels split" in result.stdout
+
+    import tensorflow as tf
+
+    from tf2port.verify.entry_spec import load_target
+
+    probe = np.load(tmp_path / "probe_x.npy")
+    expected = np.load(tmp_path / "probe_logits.npy")
+    model = load_target(str(tmp_path / "gru_tf2.py"), "GruEncoder")()
+    model(probe)
+    assert [w.path for w in model.weights] == [
+        "gru_encoder/rnn/gru_cell/kernel", "gru_encoder/rnn/gru_cell/recurrent_kernel",
+        "gru_encoder/rnn/gru_cell/bias", "gru_encoder/head/kernel", "gru_encoder/head/bias"]
+    assert not np.allclose(model(probe).numpy(), expected, atol=1e-3)  # fresh weights do not reproduce it
+    tf.train.Checkpoint(model=model).read(str(new)).assert_existing_objects_matched()
+    np.testing.assert_allclose(model(probe).numpy(), expected, rtol=0, atol=1e-6)

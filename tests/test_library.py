@@ -873,6 +873,8 @@ ENTRIES = {
     "transformer_encoder": ("encoder", "Encoder", ["token_ids=2,6:int32:50"], {"vocab_size": 50}),
     "siamese_reuse": ("tower", "Tower", ["x=4,64"], {}),
     "l2_regularization": ("classifier", "Classifier", ["x=4,64"], {}),
+    # the TF1 LSTM kernel is Keras' kernel + recurrent_kernel (ckpt's mapping); finals compared in TF1's layout
+    "lstm_classifier": ("lstm_classifier", "LstmClassifier", ["sequences=2,6,4"], {}),
 }
 
 

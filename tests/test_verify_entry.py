@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import run_cli
+from tf2port.ckpt.convert import Source
 from tf2port.verify.cli import verify_command
 from tf2port.verify.entry import verify_entry
 from tf2port.verify.entry_runner import match_weights
@@ -193,6 +194,96 @@ class DenseDropout(tf.keras.layers.Layer):
         return self.dropout(self.dense(x), training=training)
 """
 
+GRU_TF1 = """
+import tensorflow as tf
+
+
+def gru_encoder(sequences, num_units=5):
+    with tf.variable_scope("gru_encoder"):
+        cell = tf.nn.rnn_cell.GRUCell(num_units)
+        outputs, state = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return tf.layers.dense(state, 2, name="head")
+"""
+
+# GruEncoder is what `tf2port fix` makes of GRU_TF1 (reviewed); the reset_after=True variant is a wrong port
+GRU_TF2 = """
+import tensorflow as tf
+
+
+class GruEncoder(tf.keras.layers.Layer):
+    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.GRU(
+            num_units,
+            # as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1
+            reset_after=False,
+            bias_initializer=tf.keras.initializers.Constant([1.0] * (2 * num_units) + [0.0] * num_units),
+            return_sequences=True,
+            return_state=True,
+            name="rnn",
+        )
+        self.head = tf.keras.layers.Dense(2, name="head")
+
+    def call(self, sequences, training=False):
+        outputs, state = self.rnn(sequences)
+        return self.head(state)
+
+
+class GruEncoderResetAfter(tf.keras.layers.Layer):
+    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.GRU(num_units, return_state=True, name="rnn")
+        self.head = tf.keras.layers.Dense(2, name="head")
+
+    def call(self, sequences, training=False):
+        _, state = self.rnn(sequences)
+        return self.head(state)
+"""
+
+LSTM_TF1 = """
+import tensorflow as tf
+
+
+def lstm_no_forget_bias(sequences, num_units=6):
+    with tf.variable_scope("lstm_encoder"):
+        cell = tf.nn.rnn_cell.BasicLSTMCell(num_units, forget_bias=0.0)
+        outputs, _ = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return outputs
+
+
+def lstm_last_step(sequences, num_units=6):
+    with tf.variable_scope("lstm_encoder"):
+        cell = tf.nn.rnn_cell.LSTMCell(num_units)
+        outputs, _ = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
+        return tf.layers.dense(outputs[:, -1, :], 3, name="logits")
+"""
+
+LSTM_TF2 = """
+import tensorflow as tf
+
+
+class LstmNoForgetBias(tf.keras.layers.Layer):
+    def __init__(self, num_units=6, name="lstm_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.LSTM(num_units, unit_forget_bias=False, return_sequences=True, name="rnn")
+
+    def call(self, sequences, training=False):
+        return self.rnn(sequences)
+
+
+class LstmLastStepWithoutGradient(tf.keras.layers.Layer):
+    \"\"\"Wrong on purpose: the forward pass is right, but training never reaches the LSTM.\"\"\"
+
+    def __init__(self, num_units=6, name="lstm_encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rnn = tf.keras.layers.LSTM(num_units, return_sequences=True, name="rnn")
+        self.logits = tf.keras.layers.Dense(3, name="logits")
+
+    def call(self, sequences, training=False):
+        outputs = tf.stop_gradient(self.rnn(sequences))
+        return self.logits(outputs[:, -1, :])
+"""
+
 
 def write_pair(folder: Path, stem: str, tf1: str, tf2: str) -> tuple[Path, Path]:
     original, converted = folder / f"{stem}.py", folder / f"{stem}_tf2.py"
@@ -221,16 +312,47 @@ def test_parse_arg_literal_or_string():
 def test_match_weights_by_name_then_order_and_shape_listing_the_rest():
     old = [("s/w", (4, 3)), ("s/b", (3,)), ("s/extra", (2,))]
     new = [("s/w", (4, 3)), ("s/bias", (3,)), ("s/gamma", (5,))]
-    pairs, notes, problems = match_weights(old, new)
-    assert pairs == {0: 0, 1: 1}
-    assert notes == ["matched by creation order and shape: s/b -> s/bias"]
-    assert problems == ["original variable without a weight in the class: s/extra [2]",
-                        "class weight without a variable in the original: s/gamma [5]"]
+    match = match_weights(old, new)
+    assert match.plan.assign == {"s/w": Source(("s/w",)), "s/bias": Source(("s/b",))}
+    assert match.notes == ("matched by creation order and shape: s/b -> s/bias",)
+    assert match.problems == ("original variable without a weight in the class: s/extra [2]",
+                              "class weight without a variable in the original: s/gamma [5]")
 
 
 def test_match_weights_reports_a_shape_difference_under_the_same_name():
-    _, _, problems = match_weights([("d/kernel", (4, 3))], [("d/kernel", (3, 4))])
-    assert problems == ["d/kernel: shape [3, 4] in the class, [4, 3] in the original"]
+    match = match_weights([("d/kernel", (4, 3))], [("d/kernel", (3, 4))])
+    assert match.problems == ("shape differs (original -> class): d/kernel [4, 3] -> d/kernel [3, 4]",)
+
+
+def test_match_weights_splits_a_tf1_lstm_kernel_as_ckpt_convert_does():
+    """One TF1 kernel over [inputs; state] is Keras' kernel + recurrent_kernel: matched by the ckpt mapping."""
+    old = [("m/rnn/lstm_cell/kernel", (12, 32)), ("m/rnn/lstm_cell/bias", (32,)), ("m/logits/kernel", (8, 3))]
+    new = [("m/rnn/lstm_cell/kernel", (4, 32)), ("m/rnn/lstm_cell/recurrent_kernel", (8, 32)),
+           ("m/rnn/lstm_cell/bias", (32,)), ("m/logits/kernel", (8, 3))]
+    match = match_weights(old, new)
+    assert match.problems == ()
+    cell = ("m/rnn/lstm_cell/kernel", "m/rnn/lstm_cell/bias")
+    assert match.plan.assign == {"m/rnn/lstm_cell/kernel": Source(cell, "LSTM", 0, "m/rnn/lstm_cell"),
+                                 "m/rnn/lstm_cell/recurrent_kernel": Source(cell, "LSTM", 1, "m/rnn/lstm_cell"),
+                                 "m/rnn/lstm_cell/bias": Source(cell, "LSTM", 2, "m/rnn/lstm_cell"),
+                                 "m/logits/kernel": Source(("m/logits/kernel",))}
+    assert match.notes[0].startswith("LSTM cell m/rnn/lstm_cell: TF1 LSTM kernel split into kernel and "
+                                     "recurrent_kernel")
+
+
+def test_match_weights_names_every_variable_of_a_cell_the_class_lacks():
+    old = [("m/rnn/gru_cell/gates/kernel", (9, 8)), ("m/rnn/gru_cell/gates/bias", (8,)),
+           ("m/rnn/gru_cell/candidate/kernel", (9, 4)), ("m/rnn/gru_cell/candidate/bias", (4,))]
+    match = match_weights(old, [("m/dense/kernel", (5, 4))])
+    why = ("TF1 GRU cell m/rnn/gru_cell: the model has no Keras weights m/rnn/gru_cell/kernel, "
+           "m/rnn/gru_cell/recurrent_kernel, m/rnn/gru_cell/bias")
+    assert match.problems == (
+        f"original variable without a weight in the class: m/rnn/gru_cell/gates/kernel [9, 8] ({why})",
+        f"original variable without a weight in the class: m/rnn/gru_cell/gates/bias [8] ({why})",
+        f"original variable without a weight in the class: m/rnn/gru_cell/candidate/kernel [9, 4] ({why})",
+        f"original variable without a weight in the class: m/rnn/gru_cell/candidate/bias [4] ({why})",
+        "class weight without a variable in the original: m/dense/kernel [5, 4]",
+    )
 
 
 def test_entry_usage_errors_exit_2(tmp_path):
@@ -331,3 +453,54 @@ def test_dropout_in_training_mode_is_not_comparable_rather_than_a_mismatch(tmp_p
     assert verdict.reason.startswith("the original draws random numbers verify cannot align")
     # the forward pass (dropout off) agreed; the first step with dropout on did not
     assert verdict.divergence is not None and verdict.divergence.index == 1
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_gru_cell_is_equivalent_with_its_two_tf1_kernels_mapped_into_one_keras_cell(tmp_path):
+    original, converted = write_pair(tmp_path, "gru", GRU_TF1, GRU_TF2)
+    verdict = verify_entry(f"{original}:gru_encoder", f"{converted}:GruEncoder", inputs=[parse_input("x=3,4,2")])
+    assert verdict.status == "equivalent", verdict.reason or verdict.divergence
+    # gates/kernel, gates/bias, candidate/kernel, candidate/bias (compared in TF1's layout), head kernel and bias
+    assert verdict.compared.variables == 6
+    assert any(n.startswith("GRU cell gru_encoder/rnn/gru_cell: the SGD steps update kernel and "
+                            "recurrent_kernel apart") for n in verdict.notes), verdict.notes
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_gru_with_reset_after_is_not_comparable_and_says_why(tmp_path):
+    original, converted = write_pair(tmp_path, "gru", GRU_TF1, GRU_TF2)
+    verdict = verify_entry(f"{original}:gru_encoder", f"{converted}:GruEncoderResetAfter",
+                           inputs=[parse_input("x=3,4,2")])
+    assert verdict.status == "not-comparable"
+    assert verdict.reason.startswith("1 weight(s) could not be given the original's values: shape differs "
+                                     "(original -> class): TF1 GRU cell gru_encoder/rnn/gru_cell "
+                                     "gru_encoder/rnn/gru_cell/gates/kernel [7, 10], "), verdict.reason
+    assert verdict.reason.endswith("gru_encoder/rnn/gru_cell/bias [2, 15] (a Keras GRU with reset_after=True "
+                                   "(bias [2, 3 * units]) computes another function than TF1's GRUCell; build "
+                                   "it with reset_after=False)"), verdict.reason
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_basic_lstm_cell_forget_bias_is_read_from_the_original_not_assumed(tmp_path):
+    """forget_bias=0.0: folding the usual 1.0 into the Keras bias would change every forward value."""
+    original, converted = write_pair(tmp_path, "lstm", LSTM_TF1, LSTM_TF2)
+    verdict = verify_entry(f"{original}:lstm_no_forget_bias", f"{converted}:LstmNoForgetBias",
+                           inputs=[parse_input("x=2,5,3")])
+    assert verdict.status == "equivalent", verdict.reason or verdict.divergence
+    assert any(n.startswith("LSTM cell lstm_encoder/rnn/basic_lstm_cell: TF1's run-time forget_bias 0 "
+                            "(as recorded) is in the Keras bias") for n in verdict.notes), verdict.notes
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_lstm_that_training_cannot_reach_agrees_forward_but_not_at_step_2(tmp_path):
+    """The steps are compared, not only the forward pass: a converted LSTM cut off from the gradient is caught."""
+    original, converted = write_pair(tmp_path, "lstm", LSTM_TF1, LSTM_TF2)
+    verdict = verify_entry(f"{original}:lstm_last_step", f"{converted}:LstmLastStepWithoutGradient",
+                           inputs=[parse_input("x=2,5,3")])
+    assert verdict.status == "mismatch", verdict.reason
+    assert verdict.divergence is not None
+    assert verdict.divergence.original_name == "SGD step 2 loss (training=True)"

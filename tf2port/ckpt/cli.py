@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from tf2port.ckpt.convert import Plan, plan, values_for
+from tf2port.ckpt.convert import TRANSFORM_BY_NAME, Plan, plan, values_for
 from tf2port.verify.entry_spec import parse_arg, parse_input, split_target, load_target
 
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
@@ -70,6 +70,8 @@ def write_atomically(model: Any, new: Path) -> list[Path]:
 
 def report(result: Plan, echo: Any) -> None:
     echo(f"{len(result.assign)} model weights mapped")
+    for cell, name in result.transformed_cells():
+        echo(f"RNN cell {cell}: {TRANSFORM_BY_NAME[name].note}")
     for name in result.skipped_optimizer:
         echo(f"skipped optimizer state: {name}")
     for name in result.dropped:
@@ -125,7 +127,7 @@ def convert_command(old: str, model_target: str, new: Path, inputs: tuple[str, .
         click.echo(f"refused: {len(result.problems())} problem(s); nothing written "
                    "(--allow-partial writes anyway)", err=True)
         sys.exit(1)
-    values = values_for(result, reader.get_tensor, dict(weights))
+    values = values_for(result, reader.get_tensor)
     for weight in model.weights:
         if weight.path in values:
             weight.assign(values[weight.path])

@@ -6,8 +6,11 @@
 v1 imports FILE with ``tensorflow`` = ``tf.compat.v1`` (v2 behaviour off) and
 builds the function twice in fresh graphs: training off for the forward pass,
 on for the SGD steps, both from the same initial values, which it records by
-variable name. v2 constructs the class, builds it, takes those values by
-``.path`` (creation order + shape as fallback) and does the same eagerly. Both
+variable name (and each TF1 LSTM cell's run-time ``forget_bias``). v2 constructs
+the class, builds it, takes those values by ``.path`` through the same plan as
+``ckpt convert`` (RNN cells split by ``tf2port.ckpt.mapping``; creation order +
+shape as fallback), does the same eagerly and maps its finals back to TF1's
+layout. Both
 write a trace in the format of ``tf2port.verify.trace``: events are the forward
 outputs and each step's loss, finals are every variable after the steps. The
 sandbox (address-space cap, write confinement) is ``runner``'s.
@@ -20,14 +23,17 @@ import json
 import os
 import sys
 import traceback
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tf2port.ckpt.convert import (TRANSFORM_BY_NAME, Plan, Source, forget_bias_of, plan, to_checkpoint_names,
+                                  values_for)
 from tf2port.verify.entry_spec import InputSpec, generate_inputs, load_target
 from tf2port.verify.runner import EXIT_NO_GPU, EXIT_OK, EXIT_PROGRAM_FAILED, _sandbox_self
-from tf2port.verify.trace import Recorder, load_init_arrays
+from tf2port.verify.trace import Recorder, Trace, load_init_arrays
 
 # Parameter names that mean "training mode" in TF1 model functions (the contract).
 TRAINING_PARAMETERS = ("is_training", "training", "train", "is_train", "phase_train",
@@ -80,11 +86,40 @@ def random_ops_feeding(tensors: list[Any]) -> list[str]:
     return sorted(found)
 
 
+def record_forget_biases(tf1: Any) -> dict[str, float]:
+    """Each TF1 LSTM cell's ``forget_bias``, by the cell's variable folder, filled as cells build.
+
+    TF1 adds it to the forget gate at run time and never stores it, so the converted
+    side (which keeps it in the Keras bias) must be told; cells without legacy Keras
+    (no ``tf.nn.rnn_cell``) leave the map empty.
+    """
+    found: dict[str, float] = {}
+    try:
+        classes = (tf1.nn.rnn_cell.BasicLSTMCell, tf1.nn.rnn_cell.LSTMCell)
+    except (AttributeError, ImportError):
+        return found
+    for cls in classes:
+        if "build" not in cls.__dict__:
+            continue
+        original = cls.build
+
+        def build(self: Any, input_shape: Any, _original: Any = original) -> Any:
+            result = _original(self, input_shape)
+            kernel = getattr(self, "_kernel", None)
+            if kernel is not None and hasattr(self, "_forget_bias"):
+                found[kernel.op.name.rsplit("/", 1)[0]] = float(self._forget_bias)
+            return result
+
+        cls.build = build
+    return found
+
+
 def run_v1(spec: dict[str, Any], script: Path, rec: Recorder) -> None:
     import tensorflow.compat.v1 as tf1
 
     tf1.disable_v2_behavior()
     sys.modules["tensorflow"] = tf1
+    rec.meta["forget_bias"] = record_forget_biases(tf1)
     fn = load_target(str(script), spec["target"])
     flag = training_parameter(fn)
     inputs = generate_inputs([InputSpec(**i) for i in spec["inputs"]], spec["seed"])
@@ -143,39 +178,58 @@ def run_v1(spec: dict[str, Any], script: Path, rec: Recorder) -> None:
                 rec.final[index] = finals[name]
 
 
-def match_weights(old: list[tuple[str, tuple[int, ...]]], new: list[tuple[str, tuple[int, ...]]]
-                  ) -> tuple[dict[int, int], list[str], list[str]]:
-    """Pair new weights with old variables: name == path first, then creation order + shape.
+@dataclass(frozen=True)
+class WeightMatch:
+    """How the class's weights get the original's values: a ``ckpt`` plan, notes, and every problem."""
 
-    Returns (new index -> old index, notes on fallback pairs, unmatched descriptions).
+    plan: Plan
+    notes: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+def match_weights(old: list[tuple[str, tuple[int, ...]]], new: list[tuple[str, tuple[int, ...]]],
+                  model_name: str = "") -> WeightMatch:
+    """Pair class weights with original variables as ``ckpt convert`` does, then by creation order + shape.
+
+    The plan (``tf2port.ckpt.convert.plan``) matches ``.path`` == TF1 name, the RNN
+    cells of ``tf2port.ckpt.mapping.TRANSFORMS`` (one TF1 kernel -> kernel +
+    recurrent_kernel) and names under the model's own name; what is left pairs in
+    creation order while the shapes agree (each such pair is noted). Everything still
+    unpaired is a problem, named with its shape and, when known, why.
     """
-    old_index = {name: i for i, (name, _) in enumerate(old)}
-    pairs: dict[int, int] = {}
-    problems: list[str] = []
-    for j, (path, shape) in enumerate(new):
-        i = old_index.get(path)
-        if i is None:
-            continue
-        if tuple(old[i][1]) != tuple(shape):
-            problems.append(f"{path}: shape {list(shape)} in the class, {list(old[i][1])} in "
-                            "the original")
-        pairs[j] = i
-    taken = set(pairs.values())
-    rest_old = [i for i in range(len(old)) if i not in taken]
-    rest_new = [j for j in range(len(new)) if j not in pairs]
-    notes = []
-    for i, j in zip(list(rest_old), list(rest_new)):
-        if tuple(old[i][1]) != tuple(new[j][1]):
+    result = plan(dict(old), new, model_name=model_name)
+    assign = dict(result.assign)
+    used_old = {e for source in assign.values() for e in source.entries}
+    used_old |= {e for error in result.shape_errors for e in error.entries}
+    used_new = set(assign) | {p for error in result.shape_errors for p in error.paths}
+    rest_old = [(name, shape) for name, shape in old if name not in used_old]
+    rest_new = [(path, shape) for path, shape in new if path not in used_new]
+    notes = [f"{TRANSFORM_BY_NAME[kind].name} cell {cell}: {TRANSFORM_BY_NAME[kind].note}"
+             for cell, kind in result.transformed_cells()]
+    paired = 0
+    for (name, old_shape), (path, new_shape) in zip(rest_old, rest_new):
+        if tuple(old_shape) != tuple(new_shape):
             break
-        pairs[j] = i
-        rest_old.remove(i)
-        rest_new.remove(j)
-        notes.append(f"matched by creation order and shape: {old[i][0]} -> {new[j][0]}")
-    problems += [f"original variable without a weight in the class: {old[i][0]} "
-                 f"{list(old[i][1])}" for i in rest_old]
-    problems += [f"class weight without a variable in the original: {new[j][0]} "
-                 f"{list(new[j][1])}" for j in rest_new]
-    return pairs, notes, problems
+        assign[path] = Source((name,))
+        paired += 1
+        notes.append(f"matched by creation order and shape: {name} -> {path}")
+    problems = [f"shape differs (original -> class): {error.text}" for error in result.shape_errors]
+    problems += [f"original variable without a weight in the class: {name} {list(shape)}"
+                 + (f" ({result.reasons[name]})" if name in result.reasons else "")
+                 for name, shape in rest_old[paired:]]
+    problems += [f"class weight without a variable in the original: {path} {list(shape)}"
+                 for path, shape in rest_new[paired:]]
+    return WeightMatch(replace(result, assign=assign), tuple(notes), tuple(problems))
+
+
+def rnn_cell_note(cell: str, kind: str, forget_biases: dict[str, float]) -> str:
+    """What verify did with a split RNN cell, and why its gradient steps stay comparable."""
+    forget = forget_bias_of(Source((), kind, 0, cell), forget_biases)
+    folded = (f"TF1's run-time forget_bias {forget:g} ({'as recorded' if cell in forget_biases else 'default'}) "
+              "is in the Keras bias; " if TRANSFORM_BY_NAME[kind].forget_bias or cell in forget_biases else "")
+    return (f"{kind} cell {cell}: {folded}the SGD steps update kernel and recurrent_kernel apart, a "
+            "rearrangement of TF1's one kernel, so each step's update is the same; final values are compared "
+            "after mapping them back to TF1's layout")
 
 
 def run_v2(spec: dict[str, Any], script: Path, init_dir: Path, rec: Recorder, device: str) -> int:
@@ -192,16 +246,21 @@ def run_v2(spec: dict[str, Any], script: Path, init_dir: Path, rec: Recorder, de
     model = cls(**spec["args"])
     model(*inputs, training=False)  # builds every weight
     recorded = load_init_arrays(init_dir)
+    forget_biases = Trace.load(init_dir).meta.get("forget_bias", {})
     old = [(s["name"], tuple(s["shape"])) for s, _ in recorded]
     weights = list(model.weights)
-    pairs, notes, problems = match_weights(old, [(w.path, tuple(w.shape)) for w in weights])
-    for note in notes:
+    match = match_weights(old, [(w.path, tuple(w.shape)) for w in weights], model.name)
+    for note in match.notes:
         rec.note(note)
-    if problems:
-        rec.meta["unmatched"] = problems
+    if match.problems:
+        rec.meta["unmatched"] = list(match.problems)
         return EXIT_OK
-    for j, i in pairs.items():
-        weights[j].assign(recorded[i][1])
+    by_name = {s["name"]: value for s, value in recorded}
+    for cell, kind in match.plan.transformed_cells():
+        rec.note(rnn_cell_note(cell, kind, forget_biases))
+    values = values_for(match.plan, by_name.__getitem__, forget_biases)
+    for weight in weights:
+        weight.assign(values[weight.path])
     rec.event(FORWARD_EVENT, model(*inputs, training=False))
     optimizer = tf.keras.optimizers.SGD(spec["learning_rate"])
     for step in range(spec["steps"]):
@@ -213,8 +272,10 @@ def run_v2(spec: dict[str, Any], script: Path, init_dir: Path, rec: Recorder, de
         optimizer.apply_gradients([(g, v) for g, v in zip(grads, model.trainable_variables)
                                    if g is not None])
         rec.event(step_event(step + 1), loss)
-    for j, i in pairs.items():
-        rec.final[i] = weights[j].numpy()
+    finals = to_checkpoint_names(match.plan, {w.path: w.numpy() for w in weights}, forget_biases)
+    for index, (spec_, _) in enumerate(recorded):
+        if spec_["name"] in finals:
+            rec.final[index] = finals[spec_["name"]]
     return EXIT_OK
 
 
