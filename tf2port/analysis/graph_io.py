@@ -174,7 +174,7 @@ def _is_none(node: cst.BaseExpression) -> bool:
 def finish(analyser: Any) -> IoProgram:
     """Savers, writers and fetched summaries, once statements and run sites are known."""
     io = IoProgram()
-    lines = _statement_lines(analyser.module)
+    lines = _statement_lines(analyser.body)
     for stmt in analyser.statements:
         if stmt.role == "summary" and stmt.qualified in SUMMARY_OPS:
             io.summary_ops[stmt.index] = stmt.call
@@ -204,7 +204,7 @@ def _nested(analyser: Any, io: IoProgram) -> None:
 
     classified = {id(s.call) for s in analyser.statements if s.role in ("saver", "summary")}
     writers = {id(call) for call in io.writers.values()}
-    for call in calls_in(analyser.module):
+    for call in calls_in(analyser.program_node):
         name = analyser.qualified(call.func) or ""
         if name in SUMMARY_OPS | SUMMARY_MERGES | {SAVER} and id(call) not in classified:
             analyser.block(call, name, "created inside a block, a function or an expression; only module-level "
@@ -219,14 +219,15 @@ def _tf_logging(analyser: Any) -> None:
     """tf.logging becomes absl.logging: members absl lacks, or has with another meaning, decline."""
     from tf2port.analysis.graph import _attribute_uses
 
-    for attr in _attribute_uses(analyser.module):
+    for attr in _attribute_uses(analyser.program_node):
         name = analyser.qualified(attr) or ""
         if name.startswith("tf.logging.") and name.split(".")[2] not in ABSL_LOGGING:
             analyser.block(attr, name, f"{name} has no absl.logging counterpart that does the same")
 
 
-def _statement_lines(module: cst.Module) -> list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]]:
-    """Every simple statement line with the suite that holds it and its position there."""
+def _statement_lines(body: list[cst.BaseStatement]
+                     ) -> list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]]:
+    """Every simple statement line of the program with the suite that holds it and its position there."""
     out: list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]] = []
 
     def walk(suite: list[cst.BaseStatement]) -> None:
@@ -243,7 +244,7 @@ def _statement_lines(module: cst.Module) -> list[tuple[cst.SimpleStatementLine, 
                         walk(list(branch.body.body))
                     branch = getattr(branch, "orelse", None)
 
-    walk(list(module.body))
+    walk(list(body))
     return out
 
 
@@ -277,7 +278,7 @@ def _writers(analyser: Any, io: IoProgram, lines: list) -> None:
                     analyser.block(call, FILE_WRITER, f"FileWriter argument `{param}` is not rewritten")
                     break
             io.writers[target.value] = call
-    for call in calls_in(analyser.module):
+    for call in calls_in(analyser.program_node):
         func = call.func
         if isinstance(func, cst.Attribute) and dotted(func.value) in io.writers \
                 and func.attr.value not in WRITER_METHODS:
@@ -396,7 +397,7 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
     max_to_keep = keyword(call, "max_to_keep", None)
     saves: list[cst.Call] = []
     restores: list[cst.Call] = []
-    for found in calls_in(analyser.module):
+    for found in calls_in(analyser.program_node):
         func = found.func
         if isinstance(func, cst.Attribute) and dotted(func.value) == name:
             if func.attr.value == "save":
@@ -429,7 +430,7 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
         analyser.block(saves[0], "save", "some saves are numbered (global_step=) and some are not")
         return None
     if not any(numbered):
-        latest = [c for c in calls_in(analyser.module) if analyser.qualified(c.func) in CHECKPOINT_FILES]
+        latest = [c for c in calls_in(analyser.program_node) if analyser.qualified(c.func) in CHECKPOINT_FILES]
         if latest:
             analyser.block(latest[0], "tf.train.latest_checkpoint",
                            "the checkpoint state file is read, but saves without global_step write a path "
@@ -510,11 +511,11 @@ def _split_path(analyser: Any, node: cst.BaseExpression) -> tuple[str, str, set[
 
 def _module_index(analyser: Any, node: cst.CSTNode) -> int:
     pos = analyser.positions.get(node)
-    for stmt in analyser.module.body:
+    for index, stmt in enumerate(analyser.body):
         spos = analyser.positions.get(stmt)
         if pos and spos and spos.start.line <= pos.start.line <= spos.end.line:
-            return analyser.module.body.index(stmt)
-    return len(analyser.module.body)
+            return index
+    return len(analyser.body)
 
 
 def _all_loads(line: cst.SimpleStatementLine) -> list[str]:

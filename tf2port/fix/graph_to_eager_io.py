@@ -96,7 +96,7 @@ def tracked(emitter: _Emitter, saver: SaverUse) -> list[str]:
     """`key=object` for what the Saver saved: by default every variable, layer and optimizer before it."""
     if saver.var_list is not None:
         return [f"{key}={name}" for key, name in saver.var_list]
-    from tf2port.fix.graph_to_eager import LAYER_PREFIX_TF, WEIGHTLESS_LAYERS
+    from tf2port.fix.graph_to_eager import LAYER_MAP, LAYER_PREFIX_TF, WEIGHTLESS_LAYERS
 
     out: list[str] = []
     for stmt in emitter.p.statements:
@@ -107,6 +107,9 @@ def tracked(emitter: _Emitter, saver: SaverUse) -> list[str]:
             objects = [stmt.defines[0]]
         elif stmt.role == "layer" and stmt.qualified[len(LAYER_PREFIX_TF):] not in WEIGHTLESS_LAYERS:
             objects = [emitter.layer_objects[stmt.index]] if stmt.index in emitter.layer_objects else []
+        elif stmt.role == "layer_object" and stmt.qualified[len(LAYER_PREFIX_TF):] not in {
+                LAYER_MAP[f][0] for f in WEIGHTLESS_LAYERS}:  # `model = MlpModel()`, `dense = tf.layers.Dense(4)`
+            objects = [stmt.defines[0]]
         elif stmt.role == "train" and stmt.index in emitter.optimizer_objects:
             objects = [emitter.optimizer_objects[stmt.index]]
         out += [f"{name}={name}" for name in objects if f"{name}={name}" not in out]
