@@ -763,6 +763,35 @@ def test_saver_fixture_converts_with_its_session_code_inside_main():
     assert text.endswith('if __name__ == "__main__":\n    main(sys.argv[1])\n')
 
 
+def test_a_converted_function_called_where_the_graph_is_built_apart_from_the_session_is_declined():
+    """`build()` makes the graph, `main()` runs it: the model function stays a function, both findings say why."""
+    source = """
+    import tensorflow as tf
+
+
+    def tower(x):
+        with tf.variable_scope("tower"):
+            return tf.layers.dense(x, 4, name="embed")
+
+
+    def build():
+        x = tf.placeholder(tf.float32, [None, 3])
+        return x, tower(x)
+
+
+    def main():
+        x, y = build()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y, feed_dict={x: [[1.0, 2.0, 3.0]]}))
+    """
+    assert declined(source) == [(11, 15, "library rewrite declined: the graph code that calls it is inside `build()`, "
+                                         "apart from the function that opens the session; Keras layers do not run in "
+                                         "graph mode, so the model function is kept (`tower`)")]
+    text = fix(source)
+    assert "def tower(x):" in text and "class " not in text and "tf.compat.v1.Session()" in text
+
+
 MODEL_NAMES = r'''
 import importlib.util, json, os, sys
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
