@@ -7,7 +7,9 @@ built in one function and run in another, or sessions in several functions, decl
 """
 from __future__ import annotations
 
+import ast
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,12 @@ from tf2port.fix.graph_to_eager import rewrite
 from tf2port.fix.pipeline import fix_text
 
 ALL = lambda code, line: True  # noqa: E731
+PROGRAMS = Path(__file__).resolve().parent.parent / "fixtures" / "programs"
+# programs whose module-level form converts but whose `main()` form declines, and why
+DECLINED_IN_MAIN = {
+    "mnist_softmax": "the tutorial MNIST reader is replaced at module level only",
+    "summaries_flags_logging": "flags bound inside a function (absl binds and parses them at module level)",
+}
 
 
 def dd(source: str) -> str:
@@ -233,3 +241,124 @@ def test_sessions_in_two_functions_are_declined_at_the_second():
     assert (11, 10, "graph-to-eager rewrite declined: sessions are opened in several functions (also in "
                     "`train()`); the session code of one function is rewritten (`tf.Session`)") in found
     assert "tf.compat.v1.Session()" in fix(source)
+
+
+def test_graph_built_in_a_loop_of_main_is_declined_naming_main():
+    source = """
+    import tensorflow as tf
+
+
+    def main():
+        x = tf.placeholder(tf.float32, [None, 2])
+        h = x
+        for units in (4, 2):
+            h = tf.layers.dense(h, units)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(h, feed_dict={x: [[1.0, 2.0]]}))
+    """
+    assert declined(source)[0] == (8, 13, "graph-to-eager rewrite declined: graph built inside a loop or block; only "
+                                          "`main()`-level graph construction is rewritten (`tf.layers.dense`)")
+
+
+def test_flags_bound_inside_main_are_declined():
+    """absl parses FLAGS at module level: `FLAGS = tf.app.flags.FLAGS` in `main()` would be read unparsed."""
+    source = """
+    import tensorflow as tf
+
+    tf.app.flags.DEFINE_integer("steps", 3, "training steps")
+
+
+    def main():
+        FLAGS = tf.app.flags.FLAGS
+        x = tf.placeholder(tf.float32, [None])
+        total = tf.reduce_sum(x)
+        with tf.Session() as sess:
+            for _ in range(FLAGS.steps):
+                print(sess.run(total, feed_dict={x: [1.0, 2.0]}))
+
+
+    if __name__ == "__main__":
+        main()
+    """
+    assert declined(source) == [(7, 13, "graph-to-eager rewrite declined: flags bound inside a function are not "
+                                        "rewritten (absl's FLAGS is bound and parsed at module level); bind them at "
+                                        "module level (`tf.app.flags.FLAGS`)")]
+
+
+def test_flags_defined_at_module_level_and_read_in_main_are_parsed_by_app_run():
+    before = """
+    import tensorflow as tf
+
+    tf.app.flags.DEFINE_integer("steps", 3, "training steps")
+    FLAGS = tf.app.flags.FLAGS
+
+
+    def main(_):
+        x = tf.placeholder(tf.float32, [None])
+        total = tf.reduce_sum(x)
+        with tf.Session() as sess:
+            for _ in range(FLAGS.steps):
+                print(sess.run(total, feed_dict={x: [1.0, 2.0]}))
+
+
+    if __name__ == "__main__":
+        tf.app.run()
+    """
+    after = """
+    import tensorflow as tf
+    from absl import app, flags
+
+    flags.DEFINE_integer("steps", 3, "training steps")
+    FLAGS = flags.FLAGS
+
+
+    def main(_):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def compute_total(x):
+            total = tf.reduce_sum(x)
+            return total
+
+        for _ in range(FLAGS.steps):
+            print(compute_total([1.0, 2.0]).numpy())
+
+
+    if __name__ == "__main__":
+        app.run(main)
+    """
+    assert fix(before) == dd(after)
+
+
+def _imports_and_rest(text: str) -> tuple[str, str]:
+    """The module's docstring and leading imports, and the statements after them."""
+    tree = ast.parse(text)
+    end = 0
+    for i, stmt in enumerate(tree.body):
+        if not (isinstance(stmt, (ast.Import, ast.ImportFrom)) or (i == 0 and isinstance(stmt, ast.Expr))):
+            break
+        end = stmt.end_lineno or end
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:end]), "".join(lines[end:])
+
+
+def _statement_lines(code: str) -> list[str]:
+    """Lines without indentation and blank lines: the code the two forms must share."""
+    return [line.strip() for line in code.splitlines() if line.strip() and line.strip() not in ("def main():", "main()")]
+
+
+MODULE_PROGRAMS = sorted(p.parent.name for p in PROGRAMS.glob("*/expected.py") if not any(
+    isinstance(s, (ast.FunctionDef, ast.ClassDef)) for s in ast.parse((p.parent / "original.py").read_text()).body))
+
+
+@pytest.mark.parametrize("name", MODULE_PROGRAMS)
+def test_a_fixture_program_moved_into_main_converts_to_its_golden_moved_into_main(name):
+    """The function body is read as the module was: the same statements come out, nested in `main`."""
+    imports, rest = _imports_and_rest((PROGRAMS / name / "original.py").read_text())
+    body = textwrap.indent(rest.strip("\n") + "\n", "    ")
+    outcome = fix_text(imports + "\n\ndef main():\n" + body + "\n\nmain()\n", "original.py", ALL)
+    found = [d.message for d in outcome.remaining if "declined" in d.message]
+    if name in DECLINED_IN_MAIN:
+        assert found and "tf.compat.v1.disable_eager_execution()" in outcome.text
+        return
+    assert found == []
+    assert _statement_lines(outcome.text) == _statement_lines((PROGRAMS / name / "expected.py").read_text())

@@ -307,6 +307,8 @@ class _Analyser:
         # the program: the statements read one by one, and the node whose calls belong to it
         self.body: list[cst.BaseStatement] = list(scope.body.body) if scope is not None else list(module.body)
         self.program_node: cst.CSTNode = scope if scope is not None else module
+        # how findings name the program's own statements: "module-level", "`main()`-level"
+        self.level = f"`{scope.name.value}()`-level" if scope is not None else "module-level"
         self.aliases = aliases
         self.blockers: list[Blocker] = []
         self.statements: list[Statement] = []
@@ -483,7 +485,7 @@ class _Analyser:
                 if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
                         names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
                     self.block(call, func.attr.value, "the graph is run inside a function (a session passed "
-                                                      "around); only module-level runs are rewritten")
+                                                      f"around); only {self.level} runs are rewritten")
                     break
             graph_calls = [c for c in calls_in(stmt) if (self.qualified(c.func) or "").startswith(
                 ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers", "tf.train", "tf.Session"))]
@@ -530,7 +532,7 @@ class _Analyser:
         for call in calls_in(node):
             name = self.qualified(call.func) or ""
             if name in PLACEHOLDERS or name in VARIABLES or name.startswith(LAYER_PREFIX) or name in OPTIMIZERS:
-                self.block(call, name, "graph built inside a loop or block; only module-level graph "
+                self.block(call, name, f"graph built inside a loop or block; only {self.level} graph "
                                        "construction is rewritten")
                 return
             func = call.func

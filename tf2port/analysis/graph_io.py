@@ -189,6 +189,7 @@ def finish(analyser: Any) -> IoProgram:
                                                 "(add_summary of a value fetched in its own run is not "
                                                 "rewritten yet)")
     _tf_logging(analyser)
+    _flags_bound_in_functions(analyser)
     _nested(analyser, io)
     for stmt in analyser.statements:
         if stmt.role == "saver":
@@ -207,8 +208,8 @@ def _nested(analyser: Any, io: IoProgram) -> None:
     for call in calls_in(analyser.program_node):
         name = analyser.qualified(call.func) or ""
         if name in SUMMARY_OPS | SUMMARY_MERGES | {SAVER} and id(call) not in classified:
-            analyser.block(call, name, "created inside a block, a function or an expression; only module-level "
-                                       "`name = ...` statements are rewritten")
+            analyser.block(call, name, "created inside a block, a function or an expression; only "
+                                       f"{analyser.level} `name = ...` statements are rewritten")
         elif name == FILE_WRITER and id(call) not in writers:
             analyser.block(call, name, "a FileWriter not bound to a name by a statement of its own")
         elif name.startswith("tf.summary.") and name not in SUMMARY_OPS | SUMMARY_MERGES | {FILE_WRITER}:
@@ -223,6 +224,52 @@ def _tf_logging(analyser: Any) -> None:
         name = analyser.qualified(attr) or ""
         if name.startswith("tf.logging.") and name.split(".")[2] not in ABSL_LOGGING:
             analyser.block(attr, name, f"{name} has no absl.logging counterpart that does the same")
+
+
+FLAG_MODULES = ("tf.app.flags", "tf.flags")
+
+
+def _flags_bound_in_functions(analyser: Any) -> None:
+    """`FLAGS = tf.app.flags.FLAGS` inside a function: the absl rewrite binds and parses flags at module level only.
+
+    (In a function, `flags = tf.app.flags` would become `flags = flags`, an unbound local.)
+    """
+    class Assignments(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Assign] = []
+            self.depth = 0
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.depth += 1
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            self.depth -= 1
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if self.depth:
+                self.found.append(node)
+
+    def flag_module(node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Attribute) and analyser.qualified(node) in FLAG_MODULES
+
+    from tf2port.analysis.graph import dotted
+
+    # `flags = tf.app.flags` at module level: `flags.FLAGS` means TF1's FLAGS too
+    aliases = {stmt.body[0].targets[0].target.value for stmt in analyser.module.body
+               if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+               and isinstance(stmt.body[0], cst.Assign) and len(stmt.body[0].targets) == 1
+               and isinstance(stmt.body[0].targets[0].target, cst.Name) and flag_module(stmt.body[0].value)}
+    visitor = Assignments()
+    analyser.module.visit(visitor)
+    for assign in visitor.found:
+        value = assign.value
+        flag_values = isinstance(value, cst.Attribute) and value.attr.value == "FLAGS" and (
+            flag_module(value.value) or dotted(value.value) in aliases)
+        if flag_module(value) or flag_values:
+            name = analyser.qualified(value) or _code(value)
+            analyser.block(assign.value, name, "flags bound inside a function are not rewritten (absl's FLAGS is "
+                                               "bound and parsed at module level); bind them at module level")
+            return
 
 
 def _statement_lines(body: list[cst.BaseStatement]

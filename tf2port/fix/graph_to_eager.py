@@ -1001,6 +1001,11 @@ class _Emitter:
             return None
         scope = self.p.scope
         if scope is not None:  # the program's new statements go back into its function
+            if body and isinstance(body[0], (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                lines = list(body[0].leading_lines)
+                while lines and lines[0].comment is None:  # no blank line right after `def main():`
+                    lines.pop(0)
+                body[0] = body[0].with_changes(leading_lines=lines)
             new_scope = scope.with_changes(body=scope.body.with_changes(body=body))
             body = [new_scope if stmt is scope else stmt for stmt in self.p.module.body]
         body = rnn.drop_unused_rnn_imports(body, self.p.aliases)
