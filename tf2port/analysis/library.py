@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import _targets, calls_in, dotted, names_used, session_scope
+from tf2port.analysis.graph import _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
 from tf2port.analysis.rnn import RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
 
@@ -597,7 +597,13 @@ class _Analyser:
                 layer.kind == "library" for layer in fn.sublayers.values()))
 
     def module_calls(self) -> None:
-        """Module-level calls: each (function, scope) is one object; reuse=True calls it again."""
+        """Module-level calls: each (function, scope) is one object; reuse=True calls it again.
+
+        The statements of the function that opens the session count as module-level: the graph
+        rewrite reads that function's body as its program.
+        """
+        from tf2port.analysis.graph import session_scope
+
         used = set(names_used(self.module)) - set(self.functions)
         per_function: dict[str, set[str]] = {}
         sites: list[tuple[cst.Call, LibraryFunction, str, str]] = []

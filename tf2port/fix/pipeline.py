@@ -156,7 +156,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
             text, structural, tree = converted.text, True, parse(converted.text, path)
             notes = [_public_class_note(entry, path) for entry in converted.public_classes]
         declined += [_declined_diagnostic(d, path, "library rewrite") for d in converted.declined]
-    if graph_rules and _opens_session(tree, text):
+    if graph_rules and _module_level_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         before = before or lint_text(text, path, active)  # what the structural rewrite will be credited with
@@ -187,7 +187,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False) -> F
                             "file left unchanged")
         if structural and "estimator" in original and _estimator_rewrite(current) is not None:
             raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
-        rerun_graph = _opens_session(parse(current, path), current)  # the same gate as the first run
+        rerun_graph = _module_level_session(parse(current, path), current)  # the same gate as the first run
         if structural and ((rerun_graph and _graph_rewrite(current) not in (None, current))
                            or _library_rewrite(current) is not None):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
@@ -225,10 +225,11 @@ def _library_kept(graph_declined: list) -> list:
                             "and Keras layers do not run in graph mode; the functions are kept")]
 
 
-def _opens_session(tree: ast.Module, text: str) -> bool:
+def _module_level_session(tree: ast.Module, text: str) -> bool:
     """Cheap gate for the libcst graph rewrite: a session opened at module level or in a module-level function.
 
-    The rewrite reads the module, or that function's body, as the program (see tf2port.analysis.graph).
+    The rewrite reads the module, or that function's body (`def main():`), as the program (see
+    tf2port.analysis.graph.session_scope).
     """
     if "Session" not in text:
         return False
