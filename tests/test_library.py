@@ -763,6 +763,22 @@ def test_saver_fixture_converts_with_its_session_code_inside_main():
     assert text.endswith('if __name__ == "__main__":\n    main(sys.argv[1])\n')
 
 
+def test_a_construct_the_graph_rewrite_declines_in_main_keeps_the_model_function_with_its_line():
+    """tf.cond in `main()`: Keras layers would not run under the graph-mode fallback, so nothing converts, and the
+    findings name the tf.cond line (not only the model function the graph rewrite cannot see into)."""
+    source = (SAVER / "original.py").read_text().replace(
+        "    global_step = tf.train.get_or_create_global_step()\n",
+        "    global_step = tf.train.get_or_create_global_step()\n"
+        "    flag = tf.placeholder(tf.bool)\n"
+        "    picked = tf.cond(flag, lambda: loss, lambda: 2 * loss)\n")
+    outcome = fix_text(source, "original.py", ALL)
+    found = [(d.span.line, d.span.col, d.message) for d in outcome.remaining if "declined" in d.message]
+    assert (37, 14, "library rewrite declined: the session code that calls the library functions is not rewritten, "
+                    "and Keras layers do not run in graph mode; the functions are kept (`tf.cond`)") in found
+    assert (37, 14, "graph-to-eager rewrite declined: tf.cond on graph values is not rewritten yet (`tf.cond`)") in found
+    assert "def mlp_model(x, hidden=16, classes=3):" in outcome.text and "class " not in outcome.text
+
+
 def test_a_converted_function_called_where_the_graph_is_built_apart_from_the_session_is_declined():
     """`build()` makes the graph, `main()` runs it: the model function stays a function, both findings say why."""
     source = """

@@ -345,7 +345,7 @@ class _Analyser:
     def run(self) -> None:
         if self.scope is not None:
             self.outside_scope()
-        split = list(self.blockers)  # graph code outside the function: what the function's code then lacks is no news
+        outside = len(self.blockers)  # graph code elsewhere in the module (see outside_scope)
         for stmt in self.body:  # the session forms the rewrite follows
             if isinstance(stmt, cst.With):
                 self.session_calls.update(id(i.item) for i in stmt.items if isinstance(i.item, cst.Call))
@@ -356,8 +356,9 @@ class _Analyser:
             self.statement(index, stmt)
         self.find_run_sites()
         self.io = graph_io.finish(self)
-        if split:
-            self.blockers = split
+        if outside:  # run sites read names built elsewhere, unknown here: their findings would only repeat that
+            self.blockers = self.blockers[:outside] + [b for b in self.blockers[outside:]
+                                                       if b.construct not in ("Session.run", "feed_dict")]
 
     def outside_scope(self) -> None:
         """Graph code elsewhere in the module when the program is one function's body.
