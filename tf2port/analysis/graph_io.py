@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import keyword as python_keyword
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -234,21 +235,6 @@ def _flags_bound_in_functions(analyser: Any) -> None:
 
     (In a function, `flags = tf.app.flags` would become `flags = flags`, an unbound local.)
     """
-    class Assignments(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.found: list[cst.Assign] = []
-            self.depth = 0
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.depth += 1
-
-        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-            self.depth -= 1
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            if self.depth:
-                self.found.append(node)
-
     def flag_module(node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Attribute) and analyser.qualified(node) in FLAG_MODULES
 
@@ -259,9 +245,7 @@ def _flags_bound_in_functions(analyser: Any) -> None:
                if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
                and isinstance(stmt.body[0], cst.Assign) and len(stmt.body[0].targets) == 1
                and isinstance(stmt.body[0].targets[0].target, cst.Name) and flag_module(stmt.body[0].value)}
-    visitor = Assignments()
-    analyser.module.visit(visitor)
-    for assign in visitor.found:
+    for assign in _assignments_in_functions(list(analyser.module.body), False):
         value = assign.value
         flag_values = isinstance(value, cst.Attribute) and value.attr.value == "FLAGS" and (
             flag_module(value.value) or dotted(value.value) in aliases)
@@ -270,6 +254,19 @@ def _flags_bound_in_functions(analyser: Any) -> None:
             analyser.block(assign.value, name, "flags bound inside a function are not rewritten (absl's FLAGS is "
                                                "bound and parsed at module level); bind them at module level")
             return
+
+
+def _assignments_in_functions(body: list[cst.BaseStatement], in_function: bool) -> Iterator[cst.Assign]:
+    """Assignments made inside function bodies, found by walking statements only (no expression visit)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if in_function:
+                yield from (small for small in stmt.body if isinstance(small, cst.Assign))
+            continue
+        inside = in_function or isinstance(stmt, cst.FunctionDef)
+        for block in (getattr(stmt, "body", None), getattr(getattr(stmt, "orelse", None), "body", None)):
+            if isinstance(block, cst.IndentedBlock):
+                yield from _assignments_in_functions(list(block.body), inside)
 
 
 def _statement_lines(body: list[cst.BaseStatement]
