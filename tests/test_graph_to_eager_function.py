@@ -367,3 +367,27 @@ def test_a_fixture_program_moved_into_main_converts_to_its_golden_moved_into_mai
         assert outcome.text.index(CLASS_BEFORE_MAIN[name]) < outcome.text.index("def main():")
         got, want = sorted(got), sorted(want)
     assert got == want
+
+
+def test_a_helper_writing_tf_train_examples_does_not_stop_the_rewrite_of_main():
+    """tf.train.Example is a protocol buffer, not graph code: the helper stays as it is."""
+    source = """
+    import tensorflow as tf
+
+
+    def to_example(value):
+        return tf.train.Example(features=tf.train.Features(feature={
+            "value": tf.train.Feature(float_list=tf.train.FloatList(value=[value]))}))
+
+
+    def main():
+        x = tf.placeholder(tf.float32, [None])
+        total = tf.reduce_sum(x)
+        with tf.Session() as sess:
+            value = sess.run(total, feed_dict={x: [1.0, 2.0]})
+        print(to_example(value))
+    """
+    after = fix(source)
+    assert declined(source) == []
+    assert "def to_example(value):\n    return tf.train.Example(" in after
+    assert "    value = compute_total([1.0, 2.0]).numpy()\n    print(to_example(value))\n" in after

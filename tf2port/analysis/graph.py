@@ -79,6 +79,11 @@ UNSUPPORTED = {
 GRAPH_CODE = ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers.", "tf.train.", "tf.Session",
               "tf.InteractiveSession", "tf.summary.", "tf.variable_scope", "tf.global_variables_initializer",
               "tf.nn.dynamic_rnn", "tf.nn.rnn_cell.")
+# tf.train members that are host objects or files, not graph pieces (a helper writing tf.train.Example is fine)
+HOST_TRAIN = ("tf.train.Example", "tf.train.SequenceExample", "tf.train.Features", "tf.train.Feature",
+              "tf.train.FeatureList", "tf.train.BytesList", "tf.train.FloatList", "tf.train.Int64List",
+              "tf.train.latest_checkpoint", "tf.train.load_checkpoint", "tf.train.list_variables",
+              "tf.train.checkpoint_exists")
 
 
 # tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
@@ -376,7 +381,7 @@ class _Analyser:
                 if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else "at module level"
             for call in calls_in(stmt):
                 name = self.qualified(call.func) or ""
-                if name.startswith(GRAPH_CODE):
+                if name.startswith(GRAPH_CODE) and not name.startswith(HOST_TRAIN):
                     self.block(call, name, f"graph code {place} while the session runs in {runner}; only a graph "
                                            "built and run in the same function is rewritten")
                     return
