@@ -194,10 +194,13 @@ def tf1_checkpoint(tmp_path_factory) -> Path:
 
 @pytest.mark.tf
 @pytest.mark.slow
-def test_converted_checkpoint_loads_and_reproduces_the_original_logits(tf1_checkpoint, tmp_path):
+@pytest.mark.parametrize("converted", ["tf2.py", "expected.py"])
+def test_converted_checkpoint_loads_and_reproduces_the_original_logits(tf1_checkpoint, tmp_path,
+                                                                       converted):
+    """Into the hand-written model (tf2.py) and into `fix`'s output (expected.py): issue #5's done-when."""
     new = tmp_path / "tf2" / "model"
-    result = run_cli("ckpt", "convert", str(tf1_checkpoint / "model.ckpt"), "--model", MODEL,
-                     "--input", "x=1,8", str(new))
+    result = run_cli("ckpt", "convert", str(tf1_checkpoint / "model.ckpt"), "--model",
+                     f"{SAVER / converted}:MlpModel", "--input", "x=2,8", str(new))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 model weights mapped" in result.stdout
     assert "skipped optimizer state: classifier/hidden/w/Adam_1" in result.stdout
@@ -208,14 +211,14 @@ def test_converted_checkpoint_loads_and_reproduces_the_original_logits(tf1_check
 
     from tf2port.verify.entry_spec import load_target
 
-    model = load_target(str(SAVER / "tf2.py"), "MlpModel")()
+    model = load_target(str(SAVER / converted), "MlpModel")()
     probe = np.load(tf1_checkpoint / "probe_x.npy")
     model(probe)
     tf.train.Checkpoint(model=model).read(str(new)).assert_existing_objects_matched()
     expected = np.load(tf1_checkpoint / "probe_logits.npy")
     np.testing.assert_allclose(model(probe).numpy(), expected, rtol=0, atol=1e-6)
     # a freshly built model does not (the test would pass without the conversion otherwise)
-    assert not np.allclose(load_target(str(SAVER / "tf2.py"), "MlpModel")()(probe), expected,
+    assert not np.allclose(load_target(str(SAVER / converted), "MlpModel")()(probe), expected,
                            atol=1e-3)
 
 

@@ -23,10 +23,12 @@ from tf2port.fix.pipeline import fix_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted(p.parent for p in (ROOT / "fixtures" / "library").glob("*/expected.py"))
-# the library fixtures with a module-level training driver (other fixtures here have their own tests)
+# the library fixtures with a training driver, at module level or in `main()` (the others have their own tests)
 DRIVERS = [ROOT / "fixtures" / "library" / name
            for name in ("cnn_batch_norm", "siamese_reuse", "l2_regularization", "gan_two_optimizers",
-                        "lstm_classifier")]
+                        "lstm_classifier", "saver_name_based")]
+# command-line arguments of a driver's `main` (verify runs each side in its own temporary directory)
+DRIVER_ARGS = {"saver_name_based": (".",)}
 ALL = lambda code, line: True  # noqa: E731
 TF1_ONLY = {"Session", "InteractiveSession", "placeholder", "feed_dict", "global_variables_initializer",
             "variable_scope", "get_variable", "get_collection", "GraphKeys"}
@@ -668,7 +670,8 @@ def test_library_fix_output_equals_golden(folder):
 def test_library_driver_verifies_equivalent(folder):
     from tf2port.verify import verify_pair
 
-    verdict = verify_pair(folder / "original.py", folder / "expected.py", timeout=300)
+    args = DRIVER_ARGS.get(folder.name, ())
+    verdict = verify_pair(folder / "original.py", folder / "expected.py", timeout=300, args=args)
     # the divergence first: the whole verdict is long and pytest cuts it
     assert verdict.status == "equivalent", (verdict.reason, verdict.divergence, verdict.notes, verdict.to_json())
 
@@ -746,15 +749,63 @@ def test_library_functions_are_kept_when_the_session_code_driving_them_is_declin
 SAVER = ROOT / "fixtures" / "library" / "saver_name_based"
 
 
-def test_saver_fixture_is_declined_at_the_model_call_inside_main():
-    """Its session code lives in `main()`: graph-to-eager rewrites module-level sessions only, and Keras layers do
-    not run in graph mode, so the file keeps its function (the model function alone converts: next test)."""
+def test_saver_fixture_converts_with_its_session_code_inside_main():
+    """The model function becomes `MlpModel`; `main()` creates it where the model was first called and keeps its
+    session code, rewritten in place: step functions nested in `main`, the Saver an object-based Checkpoint."""
     outcome = fix_text((SAVER / "original.py").read_text(), "original.py", ALL)
-    found = [(d.span.line, d.span.col, d.message) for d in outcome.remaining if "library rewrite declined" in d.message]
-    assert found == [(33, 14, "library rewrite declined: the session code that calls it is inside `main()`; the "
-                              "graph-to-eager rewrite handles module-level sessions only, and Keras layers do not "
-                              "run in graph mode, so the model function is kept (`mlp_model`)")]
+    assert [d.message for d in outcome.remaining if "declined" in d.message] == []
+    text = outcome.text
+    main = text[text.index("def main(out_dir):"): text.index('if __name__ == "__main__":')]
+    assert "    mlp_model = MlpModel()\n" in main
+    assert "    def train_step(x, y):\n" in main and "    def compute_logits(x):\n" in main
+    assert "checkpoint = tf.train.Checkpoint(mlp_model=mlp_model, global_step=global_step, optimizer=optimizer)" \
+        in main
+    assert text.endswith('if __name__ == "__main__":\n    main(sys.argv[1])\n')
+
+
+def test_a_construct_the_graph_rewrite_declines_in_main_keeps_the_model_function_with_its_line():
+    """tf.cond in `main()`: Keras layers would not run under the graph-mode fallback, so nothing converts, and the
+    findings name the tf.cond line (not only the model function the graph rewrite cannot see into)."""
+    source = (SAVER / "original.py").read_text().replace(
+        "    global_step = tf.train.get_or_create_global_step()\n",
+        "    global_step = tf.train.get_or_create_global_step()\n"
+        "    flag = tf.placeholder(tf.bool)\n"
+        "    picked = tf.cond(flag, lambda: loss, lambda: 2 * loss)\n")
+    outcome = fix_text(source, "original.py", ALL)
+    found = [(d.span.line, d.span.col, d.message) for d in outcome.remaining if "declined" in d.message]
+    assert (37, 14, "library rewrite declined: the session code that calls the library functions is not rewritten, "
+                    "and Keras layers do not run in graph mode; the functions are kept (`tf.cond`)") in found
+    assert (37, 14, "graph-to-eager rewrite declined: tf.cond on graph values is not rewritten yet (`tf.cond`)") in found
     assert "def mlp_model(x, hidden=16, classes=3):" in outcome.text and "class " not in outcome.text
+
+
+def test_a_converted_function_called_where_the_graph_is_built_apart_from_the_session_is_declined():
+    """`build()` makes the graph, `main()` runs it: the model function stays a function, both findings say why."""
+    source = """
+    import tensorflow as tf
+
+
+    def tower(x):
+        with tf.variable_scope("tower"):
+            return tf.layers.dense(x, 4, name="embed")
+
+
+    def build():
+        x = tf.placeholder(tf.float32, [None, 3])
+        return x, tower(x)
+
+
+    def main():
+        x, y = build()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y, feed_dict={x: [[1.0, 2.0, 3.0]]}))
+    """
+    assert declined(source) == [(11, 15, "library rewrite declined: the graph code that calls it is inside `build()`, "
+                                         "apart from the function that opens the session; Keras layers do not run in "
+                                         "graph mode, so the model function is kept (`tower`)")]
+    text = fix(source)
+    assert "def tower(x):" in text and "class " not in text and "tf.compat.v1.Session()" in text
 
 
 MODEL_NAMES = r'''

@@ -1,10 +1,15 @@
 """Dataflow analysis of a TF1 graph-building script, for the graph-to-eager rewrite.
 
-A TF1 script builds a graph at module level (placeholders, variables, layers, ops,
-an optimizer's ``minimize``) and evaluates slices of it with ``sess.run``. This module
-classifies every module-level statement into a role and finds every run site; it
-answers "which statements compute these fetches, and from which placeholders?"
+A TF1 script builds a graph (placeholders, variables, layers, ops, an optimizer's
+``minimize``) and evaluates slices of it with ``sess.run``. This module classifies every
+statement of the program's *body* into a role and finds every run site; it answers
+"which statements compute these fetches, and from which placeholders?"
 (:meth:`GraphProgram.slice`). Emission lives in ``tf2port.fix.graph_to_eager``.
+
+The body is the module's statements, or, when the session is opened inside one
+module-level function (``def main(): ... with tf.Session() as sess:``), that function's
+statements: its parameters are plain Python values, and graph code anywhere else in the
+module declines (the graph must be built and run in the same body).
 
 When a construct is outside what the rewrite supports, analysis records a
 :class:`Blocker` (line and reason) instead of guessing; one blocker declines the
@@ -26,6 +31,7 @@ from tf2port.analysis.rnn import RnnReader
 PLACEHOLDERS = frozenset({"tf.placeholder", "tf.placeholder_with_default"})
 SESSIONS = frozenset({"tf.Session", "tf.InteractiveSession"})
 VARIABLES = frozenset({"tf.Variable", "tf.get_variable"})
+GLOBAL_STEP = "tf.train.get_or_create_global_step"  # a variable too: int64, 0, not trainable
 INITIALIZERS = frozenset({"tf.global_variables_initializer", "tf.initialize_all_variables",
                           "tf.local_variables_initializer", "tf.variables_initializer"})
 OPTIMIZERS = frozenset({"tf.train.GradientDescentOptimizer", "tf.train.MomentumOptimizer",
@@ -68,6 +74,17 @@ UNSUPPORTED = {
     "tf.variable_scope": "variable scopes are not rewritten yet",
     "tf.get_collection": "graph collections are not rewritten yet",
 }
+
+
+# calls that build or run a graph: outside the function whose session is rewritten they decline it
+GRAPH_CODE = ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers.", "tf.train.", "tf.Session",
+              "tf.InteractiveSession", "tf.summary.", "tf.variable_scope", "tf.global_variables_initializer",
+              "tf.nn.dynamic_rnn", "tf.nn.rnn_cell.")
+# tf.train members that are host objects or files, not graph pieces (a helper writing tf.train.Example is fine)
+HOST_TRAIN = ("tf.train.Example", "tf.train.SequenceExample", "tf.train.Features", "tf.train.Feature",
+              "tf.train.FeatureList", "tf.train.BytesList", "tf.train.FloatList", "tf.train.Int64List",
+              "tf.train.latest_checkpoint", "tf.train.load_checkpoint", "tf.train.list_variables",
+              "tf.train.checkpoint_exists")
 
 
 # tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
@@ -125,7 +142,7 @@ class RunSite:
 
 @dataclass
 class GraphProgram:
-    module: cst.Module
+    module: cst.Module  # the whole file
     statements: list[Statement]
     aliases: dict[str, str]  # local name -> module path, for module-level TF imports
     tf_alias: str  # the local name of `tensorflow` in the output ("tf")
@@ -137,6 +154,12 @@ class GraphProgram:
     reinitialisations: set[int] = field(default_factory=set)  # id() of initializer runs after the first
     session_helpers: dict[str, int] = field(default_factory=dict)  # helper -> its session parameter's position
     io: graph_io.IoProgram = field(default_factory=graph_io.IoProgram)  # checkpoints and summaries
+    scope: cst.FunctionDef | None = None  # the function whose body is the program (None: the module)
+
+    @property
+    def body(self) -> list[cst.BaseStatement]:
+        """The statements read as the program (``Statement.index`` counts in this list)."""
+        return list(self.scope.body.body) if self.scope is not None else list(self.module.body)
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -331,10 +354,16 @@ def keyword(call: cst.Call, name: str, position: int | None = None) -> cst.BaseE
 
 # --- the analysis -----------------------------------------------------------------------------
 class _Analyser:
-    def __init__(self, module: cst.Module, aliases: dict[str, str]) -> None:
+    def __init__(self, module: cst.Module, aliases: dict[str, str], scope: cst.FunctionDef | None = None) -> None:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions = wrapper.resolve(PositionProvider)  # the whole file's lines, also inside `scope`
         self.module = module
+        self.scope = scope
+        # the program: the statements read one by one, and the node whose calls belong to it
+        self.body: list[cst.BaseStatement] = list(scope.body.body) if scope is not None else list(module.body)
+        self.program_node: cst.CSTNode = scope if scope is not None else module
+        # how findings name the program's own statements: "module-level", "`main()`-level"
+        self.level = f"`{scope.name.value}()`-level" if scope is not None else "module-level"
         self.aliases = aliases
         self.blockers: list[Blocker] = []
         self.statements: list[Statement] = []
@@ -369,16 +398,50 @@ class _Analyser:
 
     # statements ---------------------------------------------------------------------------------
     def run(self) -> None:
-        for stmt in self.module.body:  # the session forms the rewrite follows
+        if self.scope is not None:
+            self.outside_scope()
+        outside = len(self.blockers)  # graph code elsewhere in the module (see outside_scope)
+        for stmt in self.body:  # the session forms the rewrite follows
             if isinstance(stmt, cst.With):
                 self.session_calls.update(id(i.item) for i in stmt.items if isinstance(i.item, cst.Call))
             elif isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
                     and isinstance(stmt.body[0], cst.Assign) and isinstance(stmt.body[0].value, cst.Call):
                 self.session_calls.add(id(stmt.body[0].value))
-        for index, stmt in enumerate(self.module.body):
+        for index, stmt in enumerate(self.body):
             self.statement(index, stmt)
         self.find_run_sites()
         self.io = graph_io.finish(self)
+        if outside:  # run sites read names built elsewhere, unknown here: their findings would only repeat that
+            self.blockers = self.blockers[:outside] + [b for b in self.blockers[outside:]
+                                                       if b.construct not in ("Session.run", "feed_dict")]
+
+    def outside_scope(self) -> None:
+        """Graph code elsewhere in the module when the program is one function's body.
+
+        A graph built in `build()` and run in `main()`, or a session passed to a helper
+        outside `main()`, is split over scopes the rewrite cannot join: it declines at the
+        first such call.
+        """
+        assert self.scope is not None
+        runner = f"`{self.scope.name.value}()`"
+        for stmt in self.module.body:
+            if stmt is self.scope:
+                continue
+            place = f"in `{stmt.name.value}()` (library-style graph code)" \
+                if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else "at module level"
+            for call in calls_in(stmt):
+                name = self.qualified(call.func) or ""
+                if name.startswith(GRAPH_CODE) and not name.startswith(HOST_TRAIN):
+                    self.block(call, name, f"graph code {place} while the session runs in {runner}; only a graph "
+                                           "built and run in the same function is rewritten")
+                    return
+                func = call.func
+                if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") \
+                        and keyword(call, "feed_dict", None) is not None:
+                    self.block(call, func.attr.value, f"the graph is run {place} while it is built in {runner} "
+                                                      "(a session passed around); only a graph built and run in "
+                                                      "the same function is rewritten")
+                    return
 
     def check_unsupported(self, node: cst.CSTNode) -> bool:
         found = False
@@ -478,7 +541,7 @@ class _Analyser:
                 if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") and (
                         names_used(call) & set(self.defined) or keyword(call, "feed_dict", None) is not None):
                     self.block(call, func.attr.value, "the graph is run inside a function (a session passed "
-                                                      "around); only module-level runs are rewritten")
+                                                      f"around); only {self.level} runs are rewritten")
                     break
             graph_calls = [c for c in calls_in(stmt) if (self.qualified(c.func) or "").startswith(
                 ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers", "tf.train", "tf.Session"))]
@@ -525,7 +588,7 @@ class _Analyser:
         for call in calls_in(node):
             name = self.qualified(call.func) or ""
             if name in PLACEHOLDERS or name in VARIABLES or name.startswith(LAYER_PREFIX) or name in OPTIMIZERS:
-                self.block(call, name, "graph built inside a loop or block; only module-level graph "
+                self.block(call, name, f"graph built inside a loop or block; only {self.level} graph "
                                        "construction is rewritten")
                 return
             func = call.func
@@ -613,7 +676,8 @@ class _Analyser:
             return
         if name in PLACEHOLDERS and len(targets) == 1:
             role = "placeholder"
-        elif name in VARIABLES and len(targets) == 1:
+        elif (name in VARIABLES or (name == GLOBAL_STEP and call is not None and not call.args)) \
+                and len(targets) == 1:
             role = "variable"
         elif name and name.startswith(LAYER_PREFIX) and name[len(LAYER_PREFIX):][:1].isupper() and len(targets) == 1:
             role = "layer_object"  # `encoder = tf.layers.Dense(6)`: a layer object, called later
@@ -794,7 +858,7 @@ class _Analyser:
         if isinstance(node, cst.Name):
             # a dict built once: `feed = {X: x, Y: y}` then `feed_dict=feed`
             name = node.value
-            for stmt in self.module.body:
+            for stmt in self.body:
                 found = _simple_assign(stmt, name)
                 if isinstance(found, cst.Dict):
                     node = found
@@ -860,12 +924,43 @@ def _attribute_uses(node: cst.CSTNode) -> Iterator[cst.Attribute]:
     return iter(visitor.found)
 
 
+def session_scope(module: cst.Module, aliases: dict[str, str]) -> tuple[cst.FunctionDef | None, list[cst.Call]]:
+    """The function whose body is the program, and the sessions opened in other functions.
+
+    None (the module is the program) when a session is opened at module level or in no
+    function; else the first module-level function that opens one (`def main(): with
+    tf.Session() as sess:`). Sessions in further functions are returned: they decline.
+    """
+    def is_session(call: cst.Call) -> bool:
+        name = dotted(call.func)
+        root, _, rest = (name or "").partition(".")
+        return root in aliases and qualify(aliases[root] + ("." + rest if rest else "")) in SESSIONS
+
+    functions = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            sessions = [c for c in calls_in(stmt) if is_session(c)]
+            if sessions:
+                functions.append((stmt, sessions))
+        elif any(is_session(c) for c in calls_in(stmt)):
+            return None, []
+    if not functions:
+        return None, []
+    return functions[0][0], [sessions[0] for _, sessions in functions[1:]]
+
+
 def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
-    """Classify the module's statements and run sites; blockers say what is unsupported."""
-    analyser = _Analyser(module, aliases)
+    """Classify the program's statements and run sites; blockers say what is unsupported."""
+    scope, other_sessions = session_scope(module, aliases)
+    analyser = _Analyser(module, aliases, scope)
+    for call in other_sessions:
+        assert scope is not None
+        analyser.block(call, analyser.qualified(call.func) or "tf.Session",
+                       f"sessions are opened in several functions (also in `{scope.name.value}()`); the session "
+                       "code of one function is rewritten")
     analyser.run()
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
                         analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
-                        analyser.reinitialisations, analyser.session_helpers, analyser.io)
+                        analyser.reinitialisations, analyser.session_helpers, analyser.io, scope)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import keyword as python_keyword
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -174,7 +175,7 @@ def _is_none(node: cst.BaseExpression) -> bool:
 def finish(analyser: Any) -> IoProgram:
     """Savers, writers and fetched summaries, once statements and run sites are known."""
     io = IoProgram()
-    lines = _statement_lines(analyser.module)
+    lines = _statement_lines(analyser.body)
     for stmt in analyser.statements:
         if stmt.role == "summary" and stmt.qualified in SUMMARY_OPS:
             io.summary_ops[stmt.index] = stmt.call
@@ -189,6 +190,7 @@ def finish(analyser: Any) -> IoProgram:
                                                 "(add_summary of a value fetched in its own run is not "
                                                 "rewritten yet)")
     _tf_logging(analyser)
+    _flags_bound_in_functions(analyser)
     _nested(analyser, io)
     for stmt in analyser.statements:
         if stmt.role == "saver":
@@ -204,11 +206,11 @@ def _nested(analyser: Any, io: IoProgram) -> None:
 
     classified = {id(s.call) for s in analyser.statements if s.role in ("saver", "summary")}
     writers = {id(call) for call in io.writers.values()}
-    for call in calls_in(analyser.module):
+    for call in calls_in(analyser.program_node):
         name = analyser.qualified(call.func) or ""
         if name in SUMMARY_OPS | SUMMARY_MERGES | {SAVER} and id(call) not in classified:
-            analyser.block(call, name, "created inside a block, a function or an expression; only module-level "
-                                       "`name = ...` statements are rewritten")
+            analyser.block(call, name, "created inside a block, a function or an expression; only "
+                                       f"{analyser.level} `name = ...` statements are rewritten")
         elif name == FILE_WRITER and id(call) not in writers:
             analyser.block(call, name, "a FileWriter not bound to a name by a statement of its own")
         elif name.startswith("tf.summary.") and name not in SUMMARY_OPS | SUMMARY_MERGES | {FILE_WRITER}:
@@ -219,14 +221,57 @@ def _tf_logging(analyser: Any) -> None:
     """tf.logging becomes absl.logging: members absl lacks, or has with another meaning, decline."""
     from tf2port.analysis.graph import _attribute_uses
 
-    for attr in _attribute_uses(analyser.module):
+    for attr in _attribute_uses(analyser.program_node):
         name = analyser.qualified(attr) or ""
         if name.startswith("tf.logging.") and name.split(".")[2] not in ABSL_LOGGING:
             analyser.block(attr, name, f"{name} has no absl.logging counterpart that does the same")
 
 
-def _statement_lines(module: cst.Module) -> list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]]:
-    """Every simple statement line with the suite that holds it and its position there."""
+FLAG_MODULES = ("tf.app.flags", "tf.flags")
+
+
+def _flags_bound_in_functions(analyser: Any) -> None:
+    """`FLAGS = tf.app.flags.FLAGS` inside a function: the absl rewrite binds and parses flags at module level only.
+
+    (In a function, `flags = tf.app.flags` would become `flags = flags`, an unbound local.)
+    """
+    def flag_module(node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Attribute) and analyser.qualified(node) in FLAG_MODULES
+
+    from tf2port.analysis.graph import dotted
+
+    # `flags = tf.app.flags` at module level: `flags.FLAGS` means TF1's FLAGS too
+    aliases = {stmt.body[0].targets[0].target.value for stmt in analyser.module.body
+               if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+               and isinstance(stmt.body[0], cst.Assign) and len(stmt.body[0].targets) == 1
+               and isinstance(stmt.body[0].targets[0].target, cst.Name) and flag_module(stmt.body[0].value)}
+    for assign in _assignments_in_functions(list(analyser.module.body), False):
+        value = assign.value
+        flag_values = isinstance(value, cst.Attribute) and value.attr.value == "FLAGS" and (
+            flag_module(value.value) or dotted(value.value) in aliases)
+        if flag_module(value) or flag_values:
+            name = analyser.qualified(value) or _code(value)
+            analyser.block(assign.value, name, "flags bound inside a function are not rewritten (absl's FLAGS is "
+                                               "bound and parsed at module level); bind them at module level")
+            return
+
+
+def _assignments_in_functions(body: list[cst.BaseStatement], in_function: bool) -> Iterator[cst.Assign]:
+    """Assignments made inside function bodies, found by walking statements only (no expression visit)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if in_function:
+                yield from (small for small in stmt.body if isinstance(small, cst.Assign))
+            continue
+        inside = in_function or isinstance(stmt, cst.FunctionDef)
+        for block in (getattr(stmt, "body", None), getattr(getattr(stmt, "orelse", None), "body", None)):
+            if isinstance(block, cst.IndentedBlock):
+                yield from _assignments_in_functions(list(block.body), inside)
+
+
+def _statement_lines(body: list[cst.BaseStatement]
+                     ) -> list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]]:
+    """Every simple statement line of the program with the suite that holds it and its position there."""
     out: list[tuple[cst.SimpleStatementLine, list[cst.BaseStatement], int]] = []
 
     def walk(suite: list[cst.BaseStatement]) -> None:
@@ -243,7 +288,7 @@ def _statement_lines(module: cst.Module) -> list[tuple[cst.SimpleStatementLine, 
                         walk(list(branch.body.body))
                     branch = getattr(branch, "orelse", None)
 
-    walk(list(module.body))
+    walk(list(body))
     return out
 
 
@@ -277,7 +322,7 @@ def _writers(analyser: Any, io: IoProgram, lines: list) -> None:
                     analyser.block(call, FILE_WRITER, f"FileWriter argument `{param}` is not rewritten")
                     break
             io.writers[target.value] = call
-    for call in calls_in(analyser.module):
+    for call in calls_in(analyser.program_node):
         func = call.func
         if isinstance(func, cst.Attribute) and dotted(func.value) in io.writers \
                 and func.attr.value not in WRITER_METHODS:
@@ -396,7 +441,7 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
     max_to_keep = keyword(call, "max_to_keep", None)
     saves: list[cst.Call] = []
     restores: list[cst.Call] = []
-    for found in calls_in(analyser.module):
+    for found in calls_in(analyser.program_node):
         func = found.func
         if isinstance(func, cst.Attribute) and dotted(func.value) == name:
             if func.attr.value == "save":
@@ -429,7 +474,7 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
         analyser.block(saves[0], "save", "some saves are numbered (global_step=) and some are not")
         return None
     if not any(numbered):
-        latest = [c for c in calls_in(analyser.module) if analyser.qualified(c.func) in CHECKPOINT_FILES]
+        latest = [c for c in calls_in(analyser.program_node) if analyser.qualified(c.func) in CHECKPOINT_FILES]
         if latest:
             analyser.block(latest[0], "tf.train.latest_checkpoint",
                            "the checkpoint state file is read, but saves without global_step write a path "
@@ -510,11 +555,11 @@ def _split_path(analyser: Any, node: cst.BaseExpression) -> tuple[str, str, set[
 
 def _module_index(analyser: Any, node: cst.CSTNode) -> int:
     pos = analyser.positions.get(node)
-    for stmt in analyser.module.body:
+    for index, stmt in enumerate(analyser.body):
         spos = analyser.positions.get(stmt)
         if pos and spos and spos.start.line <= pos.start.line <= spos.end.line:
-            return analyser.module.body.index(stmt)
-    return len(analyser.module.body)
+            return index
+    return len(analyser.body)
 
 
 def _all_loads(line: cst.SimpleStatementLine) -> list[str]:

@@ -109,6 +109,7 @@ class LibraryProgram:
     objects: dict[str, str]  # object name -> scope name, in creation order
     blockers: list[LibraryBlocker]
     positions: LazyPositions
+    driver: cst.FunctionDef | None = None  # the function that opens the session, when its statements call them
 
 
 def camel(name: str) -> str:
@@ -161,6 +162,7 @@ class _Analyser:
         self.blockers: list[LibraryBlocker] = []
         self.functions: dict[str, LibraryFunction] = {}
         self.call_sites: dict[int, CallSite] = {}
+        self.driver: cst.FunctionDef | None = None  # see LibraryProgram.driver
         self.objects: dict[str, str] = {}
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
@@ -595,11 +597,21 @@ class _Analyser:
                 layer.kind == "library" for layer in fn.sublayers.values()))
 
     def module_calls(self) -> None:
-        """Module-level calls: each (function, scope) is one object; reuse=True calls it again."""
+        """Module-level calls: each (function, scope) is one object; reuse=True calls it again.
+
+        The statements of the function that opens the session count as module-level: the graph
+        rewrite reads that function's body as its program.
+        """
+        from tf2port.analysis.graph import session_scope
+
         used = set(names_used(self.module)) - set(self.functions)
         per_function: dict[str, set[str]] = {}
         sites: list[tuple[cst.Call, LibraryFunction, str, str]] = []
-        for stmt in self.module.body:
+        # the function that opens the session is the graph rewrite's program: its statements are call sites too
+        driver = session_scope(self.module, self.aliases)[0]
+        statements = [inner for stmt in self.module.body
+                      for inner in (stmt.body.body if stmt is driver and driver is not None else [stmt])]
+        for stmt in statements:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in self.functions:
                 continue
             for call in calls_in(stmt):
@@ -608,10 +620,12 @@ class _Analyser:
                 fn = self.functions[call.func.value]
                 if isinstance(stmt, cst.FunctionDef) and any(
                         self.qualified(c.func) in DRIVER_CALLS for c in calls_in(stmt)):
-                    self.block(call, fn.name, f"the session code that calls it is inside `{stmt.name.value}()`; the "
-                                              "graph-to-eager rewrite handles module-level sessions only, and Keras "
-                                              "layers do not run in graph mode, so the model function is kept")
+                    self.block(call, fn.name, f"the graph code that calls it is inside `{stmt.name.value}()`, apart "
+                                              "from the function that opens the session; Keras layers do not run "
+                                              "in graph mode, so the model function is kept")
                     return
+                if driver is not None and any(c is call for c in calls_in(driver)):
+                    self.driver = driver
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     self.block(call, fn.name, "a converted function called inside a block or another function is "
                                               "not rewritten; call it at module level")
@@ -739,4 +753,4 @@ def analyse_library(module: cst.Module, aliases: dict[str, str]) -> LibraryProgr
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return LibraryProgram(module, aliases, tf_alias, analyser.functions, analyser.call_sites, analyser.objects,
-                          analyser.blockers, analyser.positions)
+                          analyser.blockers, analyser.positions, analyser.driver)

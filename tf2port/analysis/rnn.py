@@ -273,7 +273,7 @@ class RnnReader:
         if state == "_":
             return ()
         reads = _StateReads(state)
-        for stmt in self.a.module.body[index + 1:]:
+        for stmt in self.a.body[index + 1:]:
             stmt.visit(reads)
         return ("whole",) if reads.whole else tuple(sorted(reads.fields))
 

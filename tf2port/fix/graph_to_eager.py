@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tf2port.analysis.graph import (GraphProgram, RunSite, Statement, analyse_graph, dotted, keyword,
-                                    names_used)
+from tf2port.analysis.graph import (GLOBAL_STEP, GraphProgram, RunSite, Statement, analyse_graph, dotted,
+                                    keyword, names_used)
 from tf2port.analysis.graph_io import SummaryFetch
 from tf2port.analysis.names import analyse
 from tf2port.fix import rnn
@@ -345,6 +345,10 @@ class _Emitter:
         """`tf.get_variable(name, shape, initializer=...)` -> `tf.Variable(init(shape), name=...)`."""
         if stmt.qualified == "tf.Variable":
             return stmt.node
+        if stmt.qualified == GLOBAL_STEP:  # what TF1 creates: `global_step`, an int64 0 no optimizer updates
+            new = _stmt(f"{stmt.defines[0]} = {self.tf}.Variable(0, dtype={self.tf}.int64, trainable=False, "
+                        'name="global_step")\n')
+            return new.with_changes(leading_lines=stmt.node.leading_lines)
         call = stmt.call
         assert call is not None
         name = keyword(call, "name", 0)
@@ -439,7 +443,7 @@ class _Emitter:
             spos = self.p.positions.get(stmt.node)
             if spos and spos.start.line <= pos.start.line <= spos.end.line:
                 return stmt.index
-        return len(self.p.module.body)
+        return len(self.p.body)
 
     def signature_ok(self, params: list[str]) -> bool:
         """An input signature when every placeholder is a plain `tf.placeholder` of a non-bool dtype.
@@ -552,8 +556,12 @@ class _Emitter:
         code = f"{decorator}\ndef {fn.name}({', '.join(params)}):\n" + "\n".join(lines) + "\n"
         module = cst.parse_module(code)
         stmts = list(module.body)
-        stmts[0] = stmts[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+        stmts[0] = stmts[0].with_changes(leading_lines=self.blank_lines_around_def())
         return stmts
+
+    def blank_lines_around_def(self) -> list[cst.EmptyLine]:
+        """PEP 8: two blank lines around a module-level def, one around a def nested in the program's function."""
+        return [cst.EmptyLine(indent=False)] if self.p.scope is not None else [cst.EmptyLine(), cst.EmptyLine()]
 
     def applied_gradients(self, fn: StepFunction, statements: list[str | None], rename: dict[str, str]
                           ) -> list[str] | None:
@@ -657,6 +665,8 @@ class _Emitter:
 
     @staticmethod
     def non_trainable(stmt: Statement) -> bool:
+        if stmt.qualified == GLOBAL_STEP:
+            return True
         call = stmt.call
         value = keyword(call, "trainable", None) if call is not None else None
         return value is not None and _code(value) == "False"
@@ -980,15 +990,24 @@ class _Emitter:
                 continue
             lines = [*pending, *_leading(produced[0])]
             pending = []
-            if after_functions:  # two blank lines after the last generated function (PEP 8)
+            if after_functions:  # blank lines after the last generated function (PEP 8)
                 comments = [line for line in lines if line.comment is not None]
-                lines = [cst.EmptyLine(), cst.EmptyLine(), *comments]
+                lines = [*self.blank_lines_around_def(), *comments]
                 after_functions = False
             produced[0] = produced[0].with_changes(leading_lines=_collapse_blank(lines))
             body += produced
         body += functions
         if self.blockers:
             return None
+        scope = self.p.scope
+        if scope is not None:  # the program's new statements go back into its function
+            if body and isinstance(body[0], (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                lines = list(body[0].leading_lines)
+                while lines and lines[0].comment is None:  # no blank line right after `def main():`
+                    lines.pop(0)
+                body[0] = body[0].with_changes(leading_lines=lines)
+            new_scope = scope.with_changes(body=scope.body.with_changes(body=body))
+            body = [new_scope if stmt is scope else stmt for stmt in self.p.module.body]
         body = rnn.drop_unused_rnn_imports(body, self.p.aliases)
         module = self.p.module.with_changes(body=self.without_unused_slim(body))
         module = io.with_tutorial_mnist(self, io.with_absl(self, module))
@@ -1393,7 +1412,10 @@ def _dangling_graph_names(code: str, program: GraphProgram) -> tuple[str, int] |
     removed = {name for s in program.statements if s.role in ("placeholder", "op", "next", "train", "initializer",
                                                              "session", "drop", "iterator", "gradients")
                for name in s.defines} | program.feed_names | program.session_names
-    tree = ast.parse(code)
+    tree: ast.AST = ast.parse(code)
+    if program.scope is not None:  # the removed names were the function's locals
+        tree = next(node for node in tree.body if isinstance(node, ast.FunctionDef)  # type: ignore[attr-defined]
+                    and node.name == program.scope.name.value)
     bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):

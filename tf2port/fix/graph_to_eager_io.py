@@ -96,7 +96,7 @@ def tracked(emitter: _Emitter, saver: SaverUse) -> list[str]:
     """`key=object` for what the Saver saved: by default every variable, layer and optimizer before it."""
     if saver.var_list is not None:
         return [f"{key}={name}" for key, name in saver.var_list]
-    from tf2port.fix.graph_to_eager import LAYER_PREFIX_TF, WEIGHTLESS_LAYERS
+    from tf2port.fix.graph_to_eager import LAYER_MAP, LAYER_PREFIX_TF, WEIGHTLESS_LAYERS
 
     out: list[str] = []
     for stmt in emitter.p.statements:
@@ -107,6 +107,9 @@ def tracked(emitter: _Emitter, saver: SaverUse) -> list[str]:
             objects = [stmt.defines[0]]
         elif stmt.role == "layer" and stmt.qualified[len(LAYER_PREFIX_TF):] not in WEIGHTLESS_LAYERS:
             objects = [emitter.layer_objects[stmt.index]] if stmt.index in emitter.layer_objects else []
+        elif stmt.role == "layer_object" and stmt.qualified[len(LAYER_PREFIX_TF):] not in {
+                LAYER_MAP[f][0] for f in WEIGHTLESS_LAYERS}:  # `model = MlpModel()`, `dense = tf.layers.Dense(4)`
+            objects = [stmt.defines[0]]
         elif stmt.role == "train" and stmt.index in emitter.optimizer_objects:
             objects = [emitter.optimizer_objects[stmt.index]]
         out += [f"{name}={name}" for name in objects if f"{name}={name}" not in out]
@@ -544,7 +547,13 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
     if not readers:
         return module
     body = list(module.body)
-    sites = [(i, stmt) for i, stmt in enumerate(body) if _reader_call(stmt, readers) is not None]
+    statements = body  # where the reader is called: the module, or the function that is the program
+    function_at = None
+    if emitter.p.scope is not None:  # `def main(_): mnist = input_data.read_data_sets(...)`
+        function_at = next(i for i, s in enumerate(body) if isinstance(s, cst.FunctionDef)
+                           and s.name.value == emitter.p.scope.name.value)
+        statements = list(body[function_at].body.body)  # type: ignore[attr-defined]
+    sites = [(i, stmt) for i, stmt in enumerate(statements) if _reader_call(stmt, readers) is not None]
     uses = sum(1 for node in _all_names(module) if node in readers)
     if len(sites) != 1 or uses != 1:
         emitter.block(module, "tensorflow.examples.tutorials.mnist",
@@ -570,8 +579,15 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
     class_def = cst.parse_module(MNIST_SPLIT.format(cls=cls, np=np_alias or "np", labels=labels)).body
     load = cst.parse_module(MNIST_LOAD.format(cls=cls, tf=emitter.tf, target=target, **names)).body
     class_def = [class_def[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])]
-    load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *stmt.leading_lines]), *load[1:]]
-    body[index:index + 1] = class_def + load
+    if function_at is None:
+        load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *stmt.leading_lines]),
+                *load[1:]]
+        body[index:index + 1] = class_def + load
+    else:  # the class at module level, before the function; the loading where the reader was called
+        statements[index:index + 1] = [load[0].with_changes(leading_lines=stmt.leading_lines), *load[1:]]
+        function = body[function_at]
+        body[function_at] = function.with_changes(body=function.body.with_changes(body=statements))
+        body[function_at:function_at] = class_def
     body = [s for s in body if not _imports_tutorial(s)]
     imports = [] if "types" in bound else ["import types\n"]
     if np_alias is None:

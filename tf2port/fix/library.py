@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -298,13 +299,26 @@ class _Emitter:
 
     # ---- the module -----------------------------------------------------------------------------
     def build(self) -> cst.Module | None:
+        body = self.statements(self.p.module.body)
+        if body is None or self.blockers:
+            return None
+        return self.p.module.with_changes(body=body)
+
+    def statements(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement] | None:
+        """The module's statements, or the session function's: call sites create and call the objects."""
         body: list[cst.BaseStatement] = []
-        for stmt in self.p.module.body:
+        for stmt in statements:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in self.p.functions:
                 new = self.klass(self.p.functions[stmt.name.value])
                 if new is None:
                     return None
                 body.append(new)
+                continue
+            if stmt is self.p.driver:
+                inner = self.statements(stmt.body.body)
+                if inner is None:
+                    return None
+                body.append(stmt.with_changes(body=stmt.body.with_changes(body=inner)))
                 continue
             creations: list[cst.BaseStatement] = []
             sites = [s for s in self.p.call_sites.values() if _contains(stmt, s.call)]
@@ -318,9 +332,7 @@ class _Emitter:
                 creations[0] = creations[0].with_changes(leading_lines=getattr(stmt, "leading_lines", []))
                 new_stmt = new_stmt.with_changes(leading_lines=[])
             body += creations + [new_stmt]
-        if self.blockers:
-            return None
-        return self.p.module.with_changes(body=body)
+        return body
 
     def reads_collections(self, stmt: cst.CSTNode) -> bool:
         """Whether _ModuleCalls has anything to do here besides call sites (a transformer pass costs)."""

@@ -283,17 +283,23 @@ def _library_kept(graph_declined: list) -> list:
     if first is None:
         return []
     return [LibraryDeclined(first.line, first.col, first.construct,
-                            "the module-level session code that calls the library functions is not rewritten, "
+                            "the session code that calls the library functions is not rewritten, "
                             "and Keras layers do not run in graph mode; the functions are kept")]
 
 
 def _module_level_session(tree: ast.Module, text: str) -> bool:
-    """Cheap gate for the libcst graph rewrite: it only rewrites scripts that open a session at module level."""
+    """Cheap gate for the libcst graph rewrite: a session opened at module level or in a module-level function.
+
+    The rewrite reads the module, or that function's body (`def main():`), as the program (see
+    tf2port.analysis.graph.session_scope).
+    """
     if "Session" not in text:
         return False
     for stmt in tree.body:
         candidates = [item.context_expr for item in stmt.items] if isinstance(stmt, ast.With) else (
             [stmt.value] if isinstance(stmt, ast.Assign) else [])
+        if isinstance(stmt, ast.FunctionDef):
+            candidates = [node for node in ast.walk(stmt) if isinstance(node, ast.Call)]
         for node in candidates:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in ("Session", "InteractiveSession"):
