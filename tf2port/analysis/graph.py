@@ -149,7 +149,7 @@ class GraphProgram:
     session_names: set[str]
     run_sites: list[RunSite]
     blockers: list[Blocker]
-    positions: dict[cst.CSTNode, CodeRange]
+    positions: LazyPositions
     feed_names: set[str] = field(default_factory=set)
     reinitialisations: set[int] = field(default_factory=set)  # id() of initializer runs after the first
     session_helpers: dict[str, int] = field(default_factory=dict)  # helper -> its session parameter's position
@@ -352,11 +352,37 @@ def keyword(call: cst.Call, name: str, position: int | None = None) -> cst.BaseE
     return None
 
 
+class LazyPositions:
+    """Source positions of a module's nodes, resolved on the first question.
+
+    Resolving is a full metadata pass (a quarter of a library analysis, most of a session analysis
+    that declines early); many modules are converted or declined without asking for a line.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._table: dict[cst.CSTNode, CodeRange] | None = None
+
+    def _resolved(self) -> dict[cst.CSTNode, CodeRange]:
+        if self._table is None:
+            self._table = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
+        return self._table
+
+    def get(self, node: cst.CSTNode) -> CodeRange | None:
+        return self._resolved().get(node)
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        return self._resolved()[node]
+
+    def __setitem__(self, node: cst.CSTNode, where: CodeRange) -> None:
+        """A node an emitter made in place of one with a position keeps that position."""
+        self._resolved()[node] = where
+
+
 # --- the analysis -----------------------------------------------------------------------------
 class _Analyser:
     def __init__(self, module: cst.Module, aliases: dict[str, str], scope: cst.FunctionDef | None = None) -> None:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)  # the whole file's lines, also inside `scope`
+        self.positions = LazyPositions(module)  # the whole file's lines, also inside `scope`
         self.module = module
         self.scope = scope
         # the program: the statements read one by one, and the node whose calls belong to it
@@ -962,5 +988,5 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")
     return GraphProgram(module, analyser.statements, aliases, tf_alias, analyser.session_names,
-                        analyser.run_sites, analyser.blockers, dict(analyser.positions), analyser.feed_names,
+                        analyser.run_sites, analyser.blockers, analyser.positions, analyser.feed_names,
                         analyser.reinitialisations, analyser.session_helpers, analyser.io, scope)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import _name_uses, _targets, calls_in, dotted, names_used
+from tf2port.analysis.graph import LazyPositions, _name_uses, _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
 from tf2port.analysis.rnn import RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
 
@@ -138,20 +138,6 @@ def bind_arguments(call: cst.Call, params: list[str]) -> dict[str, cst.BaseExpre
         else:
             return None
     return out
-
-
-class LazyPositions:
-    """Source positions, computed on the first question: only a declined module needs them, and
-    resolving them is a full pass over the module (a quarter of the analysis on a module it converts)."""
-
-    def __init__(self, module: cst.Module) -> None:
-        self.module = module
-        self.resolved: Mapping[cst.CSTNode, CodeRange] | None = None
-
-    def get(self, node: cst.CSTNode) -> CodeRange | None:
-        if self.resolved is None:
-            self.resolved = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return self.resolved.get(node)
 
 
 class _Analyser:
