@@ -138,7 +138,7 @@ def test_processing_a_file_leaves_the_collector_running(tmp_path):
     # through each kind of TensorFlow import the rewrite reads
     "import tensorflow as tf\ndef f(x):\n    return tf.layers.dense(x, 2)\n",
     "import tensorflow.compat.v1 as tf\ndef f():\n    return tf.get_variable('w', [2])\n",
-    "from tensorflow.compat import v1 as tf\ndef f():\n    return tf.Variable(1.0)\n",
+    "from tensorflow.compat import v1 as tf\ndef f():\n    return tf.get_variable('w', [2])\n",
     "from tensorflow.layers import dense\ndef f(x):\n    return dense(x, 2)\n",
     "import tensorflow.layers as L\ndef f(x):\n    return L.dense(x, 2)\n",
     "import tensorflow as tf\ndef f(cell, x):\n    return tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)\n",
@@ -166,3 +166,17 @@ def test_library_gate_stops_modules_with_nothing_to_convert(source):
     assert not _library_candidate(source, parse(source, "t.py"))
     outcome = rewrite(source)
     assert outcome.text is None and not outcome.declined
+
+
+def test_a_function_creating_only_tf_variable_is_tf2_and_gets_no_library_finding():
+    source = dd("""
+        import tensorflow as tf
+
+
+        def make():
+            v = tf.Variable(1.0)
+            return v
+        """)
+    outcome = fix_text(source, "t.py", ALL)
+    assert outcome.text == source
+    assert [d.message for d in outcome.remaining] == []
