@@ -298,39 +298,9 @@ def test_a_model_built_at_top_level_is_matched_under_its_own_name():
     assert not plan({"hidden/kernel": (4, 2), "hidden/bias": (2,)}, weights).complete
 
 
-GRU_TF1 = '''
-import tensorflow as tf
-
-
-def gru_encoder(sequences, num_units=5):
-    with tf.variable_scope("gru_encoder"):
-        cell = tf.nn.rnn_cell.GRUCell(num_units)
-        outputs, state = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
-        return tf.layers.dense(state, 2, name="head")
-'''
-# what `tf2port fix` makes of GRU_TF1 (reviewed)
-GRU_TF2 = '''
-import tensorflow as tf
-
-
-class GruEncoder(tf.keras.layers.Layer):
-    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.rnn = tf.keras.layers.GRU(
-            num_units,
-            # as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1
-            reset_after=False,
-            bias_initializer=tf.keras.initializers.Constant([1.0] * (2 * num_units) + [0.0] * num_units),
-            return_sequences=True,
-            return_state=True,
-            name="rnn",
-        )
-        self.head = tf.keras.layers.Dense(2, name="head")
-
-    def call(self, sequences, training=False):
-        outputs, state = self.rnn(sequences)
-        return self.head(state)
-'''
+GRU = Path(__file__).resolve().parent.parent / "fixtures" / "library" / "gru_encoder"
+GRU_TF1 = (GRU / "original.py").read_text()
+GRU_TF2 = (GRU / "expected.py").read_text()  # what `tf2port fix` makes of GRU_TF1 (the reviewed golden)
 SAVE_GRU = r'''
 import json, os, sys
 import numpy as np

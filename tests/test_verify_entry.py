@@ -194,39 +194,10 @@ class DenseDropout(tf.keras.layers.Layer):
         return self.dropout(self.dense(x), training=training)
 """
 
-GRU_TF1 = """
-import tensorflow as tf
-
-
-def gru_encoder(sequences, num_units=5):
-    with tf.variable_scope("gru_encoder"):
-        cell = tf.nn.rnn_cell.GRUCell(num_units)
-        outputs, state = tf.nn.dynamic_rnn(cell, sequences, dtype=tf.float32)
-        return tf.layers.dense(state, 2, name="head")
-"""
-
-# GruEncoder is what `tf2port fix` makes of GRU_TF1 (reviewed); the reset_after=True variant is a wrong port
-GRU_TF2 = """
-import tensorflow as tf
-
-
-class GruEncoder(tf.keras.layers.Layer):
-    def __init__(self, num_units=5, name="gru_encoder", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.rnn = tf.keras.layers.GRU(
-            num_units,
-            # as TF1's GRUCell: reset gate applied before the recurrent kernel, gate biases starting at 1
-            reset_after=False,
-            bias_initializer=tf.keras.initializers.Constant([1.0] * (2 * num_units) + [0.0] * num_units),
-            return_sequences=True,
-            return_state=True,
-            name="rnn",
-        )
-        self.head = tf.keras.layers.Dense(2, name="head")
-
-    def call(self, sequences, training=False):
-        outputs, state = self.rnn(sequences)
-        return self.head(state)
+GRU = Path(__file__).resolve().parent.parent / "fixtures" / "library" / "gru_encoder"
+GRU_TF1 = (GRU / "original.py").read_text()
+# GruEncoder is what `tf2port fix` makes of GRU_TF1 (the reviewed golden); the reset_after=True variant is a wrong port
+GRU_TF2 = (GRU / "expected.py").read_text() + """
 
 
 class GruEncoderResetAfter(tf.keras.layers.Layer):
