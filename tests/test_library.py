@@ -383,6 +383,9 @@ def test_nested_scopes_in_one_function_become_sub_layers():
     """
     assert fix(before) == dd(after)
     assert fix(after) == dd(after)
+    # callers elsewhere are told about `model` only: `features`/`logits` were scopes, not functions they call
+    notes = [d.message for d in fix_text(dd(before), "t.py", ALL).remaining if "is now the Keras class" in d.message]
+    assert [n.split(";")[0] for n in notes] == ["library rewrite: `model` is now the Keras class `Model`"]
 
 
 def test_statements_after_the_scope_block_join_call_and_a_nested_scope_named_like_a_parameter():

@@ -731,8 +731,9 @@ def rewrite(text: str) -> LibraryRewrite:
     if code is None:
         return LibraryRewrite(None, emitter.blockers)
     public = []
+    users = {stmt.name.value for stmt in module.body if isinstance(stmt, cst.FunctionDef)}  # not lifted scopes
     for fn in program.functions.values():
-        if not fn.name.startswith("_"):
+        if not fn.name.startswith("_") and fn.name in users:
             line = code[: code.find(f"class {fn.class_name}(")].count("\n") + 1  # where it is in the output
             public.append((line, 1, fn.name, fn.class_name))
     return LibraryRewrite(code, public_classes=sorted(public))
