@@ -26,9 +26,10 @@ pytestmark = [pytest.mark.tf, pytest.mark.slow]
 # agrees to 1e-7). This pair is therefore held to a drift bound instead of
 # equivalence: see test_cnn_adam_drift_is_bounded.
 DRIFTING = {"cnn_layers"}
-# The same Adam rounding, smaller through an MLP: the loss drifted by up to 5e-5 at step 5 in one
-# of two identical CI-like runs (dropout masks aligned). Held to the documented Adam bound.
-TOLERANCE: dict[str, dict[str, float]] = {"deep_mlp_xavier": {"rtol": 1e-5, "atol": 1e-4}}
+# Adam-trained originals get verify's own documented Adam bound (tf2port.verify.api.ADAM_TOLERANCE):
+# deep_mlp_xavier drifted by 3e-4 at step 10 in one run and 5e-5 at step 5 in another (typically 3e-6).
+# A pair needing another bound is listed here with why.
+TOLERANCE: dict[str, dict[str, float]] = {}
 
 
 @pytest.fixture(scope="module")
