@@ -172,7 +172,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
             text, structural, tree = converted.text, True, parse(converted.text, path)
             notes = [_public_class_note(entry, path) for entry in converted.public_classes]
         declined += [_declined_diagnostic(d, path, "library rewrite") for d in converted.declined]
-    if graph_rules and _module_level_session(tree, text):
+    if graph_rules and _opens_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 
         before = before or lint_text(text, path, active)  # what the structural rewrite will be credited with
@@ -204,7 +204,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
         if structural and "estimator" in original and _estimator_rewrite(current) is not None:
             raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
         current_tree = parse(current, path)  # the rewrites rerun behind the same gates as the first run
-        if structural and ((_module_level_session(current_tree, current)
+        if structural and ((_opens_session(current_tree, current)
                             and _graph_rewrite(current) not in (None, current))
                            or (_library_candidate(current, current_tree) and _library_rewrite(current) is not None)):
             raise FixFailed("the graph-to-eager rewrite is not idempotent; file left unchanged")
@@ -287,7 +287,7 @@ def _library_kept(graph_declined: list) -> list:
                             "and Keras layers do not run in graph mode; the functions are kept")]
 
 
-def _module_level_session(tree: ast.Module, text: str) -> bool:
+def _opens_session(tree: ast.Module, text: str) -> bool:
     """Cheap gate for the libcst graph rewrite: a session opened at module level or in a module-level function.
 
     The rewrite reads the module, or that function's body (`def main():`), as the program (see
