@@ -27,9 +27,10 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from tf2port.analysis import graph_io
 from tf2port.analysis.names import qualify
 from tf2port.analysis.rnn import RnnReader
+from tf2port.analysis.structure import (SESSIONS, Blocker, graph_code_elsewhere, is_graph_code, place_of,
+                                          run_elsewhere, several_sessions)
 
 PLACEHOLDERS = frozenset({"tf.placeholder", "tf.placeholder_with_default"})
-SESSIONS = frozenset({"tf.Session", "tf.InteractiveSession"})
 VARIABLES = frozenset({"tf.Variable", "tf.get_variable"})
 GLOBAL_STEP = "tf.train.get_or_create_global_step"  # a variable too: int64, 0, not trainable
 INITIALIZERS = frozenset({"tf.global_variables_initializer", "tf.initialize_all_variables",
@@ -76,15 +77,6 @@ UNSUPPORTED = {
 }
 
 
-# calls that build or run a graph: outside the function whose session is rewritten they decline it
-GRAPH_CODE = ("tf.placeholder", "tf.Variable", "tf.get_variable", "tf.layers.", "tf.train.", "tf.Session",
-              "tf.InteractiveSession", "tf.summary.", "tf.variable_scope", "tf.global_variables_initializer",
-              "tf.nn.dynamic_rnn", "tf.nn.rnn_cell.")
-# tf.train members that are host objects or files, not graph pieces (a helper writing tf.train.Example is fine)
-HOST_TRAIN = ("tf.train.Example", "tf.train.SequenceExample", "tf.train.Features", "tf.train.Feature",
-              "tf.train.FeatureList", "tf.train.BytesList", "tf.train.FloatList", "tf.train.Int64List",
-              "tf.train.latest_checkpoint", "tf.train.load_checkpoint", "tf.train.list_variables",
-              "tf.train.checkpoint_exists")
 
 
 # tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
@@ -94,14 +86,6 @@ REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer", "tf.contr
 CONTRIB_LAYERS = frozenset({"tf.contrib.layers.fully_connected", "tf.contrib.slim.fully_connected"})
 
 
-@dataclass(frozen=True)
-class Blocker:
-    """Why the module cannot be rewritten: the construct, its line and the reason."""
-
-    line: int
-    col: int
-    construct: str
-    reason: str
 
 
 @dataclass
@@ -449,24 +433,21 @@ class _Analyser:
         first such call.
         """
         assert self.scope is not None
-        runner = f"`{self.scope.name.value}()`"
+        scope = self.scope.name.value
         for stmt in self.module.body:
             if stmt is self.scope:
                 continue
-            place = f"in `{stmt.name.value}()` (library-style graph code)" \
-                if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else "at module level"
+            kind = "def" if isinstance(stmt, cst.FunctionDef) else "class" if isinstance(stmt, cst.ClassDef) else ""
+            place = place_of(kind, stmt.name.value if kind else None)  # type: ignore[attr-defined]
             for call in calls_in(stmt):
                 name = self.qualified(call.func) or ""
-                if name.startswith(GRAPH_CODE) and not name.startswith(HOST_TRAIN):
-                    self.block(call, name, f"graph code {place} while the session runs in {runner}; only a graph "
-                                           "built and run in the same function is rewritten")
+                if is_graph_code(name):
+                    self.block(call, name, graph_code_elsewhere(place, scope))
                     return
                 func = call.func
                 if isinstance(func, cst.Attribute) and func.attr.value in ("run", "eval") \
                         and keyword(call, "feed_dict", None) is not None:
-                    self.block(call, func.attr.value, f"the graph is run {place} while it is built in {runner} "
-                                                      "(a session passed around); only a graph built and run in "
-                                                      "the same function is rewritten")
+                    self.block(call, func.attr.value, run_elsewhere(place, scope))
                     return
 
     def check_unsupported(self, node: cst.CSTNode) -> bool:
@@ -981,9 +962,7 @@ def analyse_graph(module: cst.Module, aliases: dict[str, str]) -> GraphProgram:
     analyser = _Analyser(module, aliases, scope)
     for call in other_sessions:
         assert scope is not None
-        analyser.block(call, analyser.qualified(call.func) or "tf.Session",
-                       f"sessions are opened in several functions (also in `{scope.name.value}()`); the session "
-                       "code of one function is rewritten")
+        analyser.block(call, analyser.qualified(call.func) or "tf.Session", several_sessions(scope.name.value))
     analyser.run()
     tf_alias = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                     "tf")

@@ -19,18 +19,14 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from tf2port.analysis.graph import LazyPositions, _name_uses, _targets, calls_in, dotted, names_used
 from tf2port.analysis.names import qualify
 from tf2port.analysis.rnn import RnnCall, RnnReader, StackSpec, _StateReads, cell_kind
+from tf2port.analysis.structure import DRIVER_CALLS, LAYER_PREFIX, RNN_CALL, VARIABLE_CALLS
 
 TRAINING_PARAMS = frozenset({"is_training", "training", "train", "is_train", "mode", "phase_train"})
-VARIABLE_CALLS = frozenset({"tf.get_variable", "tf.Variable"})
-RNN_CALL = "tf.nn.dynamic_rnn"  # creates the cell's weights (under the scope "rnn" unless `scope=` says)
-LAYER_PREFIX = "tf.layers."
 GET_VARIABLE_PARAMS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable")
 REGULARIZATION_KEYS = frozenset({"tf.GraphKeys.REGULARIZATION_LOSSES"})
 # collection readers at module level that name converted objects' weights or losses
 TRAINABLE_READERS = frozenset({"tf.trainable_variables", "tf.global_variables"})
 REGULARIZATION_READERS = frozenset({"tf.losses.get_regularization_loss"})
-# a function that feeds placeholders to a session drives a model; it is not a layer
-DRIVER_CALLS = frozenset({"tf.Session", "tf.InteractiveSession", "tf.placeholder"})
 
 
 @dataclass(frozen=True)

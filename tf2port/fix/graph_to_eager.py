@@ -23,6 +23,7 @@ from tf2port.analysis.graph import (GLOBAL_STEP, GraphProgram, RunSite, Statemen
                                     keyword, names_used)
 from tf2port.analysis.graph_io import SummaryFetch
 from tf2port.analysis.names import analyse
+from tf2port.analysis.structure import module_aliases
 from tf2port.fix import rnn
 from tf2port.fix import graph_to_eager_io as io
 
@@ -178,9 +179,7 @@ def _stmt(code: str) -> cst.BaseStatement:
 
 def _aliases(text: str) -> dict[str, str]:
     tree = ast.parse(text)
-    info = analyse(tree, text)
-    top = {id(stmt) for stmt in tree.body}
-    return {b.local: b.module_path for b in info.bindings if id(b.node) in top}
+    return module_aliases(tree, analyse(tree, text))
 
 
 class _Emitter:

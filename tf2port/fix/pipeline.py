@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tf2port.analysis.names import ModuleInfo, analyse
+from tf2port.analysis.structure import Blocker, Layout, layout, module_aliases
 from tf2port.checker import Active, check_module
 from tf2port.diagnostics import Diagnostic, Edit, FixClass, Span
 from tf2port.fix.edits import LineIndex, apply_edits, compatible
@@ -138,7 +139,8 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
     """Rewrite ``text`` as far as the active rules allow. Raises SyntaxError for unparsable input.
 
     First the structural rewrites (Estimator, library, graph to eager; not with ``safe_only`` or
-    without ``structural_rewrites``), then the name pass:
+    without ``structural_rewrites``; skipped, with their findings, when the stdlib layout check of
+    ``tf2port.analysis.structure`` proves the session code declines), then the name pass:
     all its edits, the graph-mode switch included, are planned on one text and applied at
     once. A second analysis of the result gives the findings left and is the check: it must
     parse, and it must plan no further edit (idempotence).
@@ -163,6 +165,13 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
             text, structural, reads_as_tf1 = converted.text, True, False
         declined += [_declined_diagnostic(d, path, "Estimator rewrite") for d in converted.declined]
     graph_rules = rewrites and reads_as_tf1 is None and all(active(code, 1) for code in GRAPH_RULES)
+    if graph_rules and _opens_session(tree, text):
+        shape = _layout(tree, text)
+        if shape.certain:  # the session code cannot be rewritten, whatever its statements: no libcst pass runs
+            declined += [_declined_diagnostic(b, path) for b in shape.blockers]
+            if shape.library_functions and _library_candidate(text, tree):
+                declined.append(_declined_diagnostic(_kept_at(shape.cause), path, "library rewrite"))
+            graph_rules = False
     if graph_rules and _library_candidate(text, tree):
         from tf2port.fix import library  # libcst: paid only when fixing
 
@@ -274,17 +283,22 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _library_kept(graph_declined: list) -> list:
+def _library_kept(graph_declined: list) -> list[Blocker]:
     """Why converted library functions were put back: the session code that drives them was declined."""
-    from tf2port.fix.library import LibraryDeclined
+    first = next((d for d in graph_declined if "library-style" not in d.reason), None)
+    return [] if first is None else [_kept_at(first)]
 
-    session_blockers = [d for d in graph_declined if "library-style" not in d.reason]
-    first = session_blockers[0] if session_blockers else None
-    if first is None:
-        return []
-    return [LibraryDeclined(first.line, first.col, first.construct,
-                            "the session code that calls the library functions is not rewritten, "
-                            "and Keras layers do not run in graph mode; the functions are kept")]
+
+def _kept_at(cause) -> Blocker:
+    return Blocker(cause.line, cause.col, cause.construct, "the session code that calls the library functions is not "
+                   "rewritten, and Keras layers do not run in graph mode; the functions are kept")
+
+
+def _layout(tree: ast.Module, text: str) -> Layout:
+    """Where the sessions and the graph code are (stdlib only: decides whether libcst must run at all)."""
+    index = LineIndex(text)
+    return layout(tree, module_aliases(tree, analyse(tree, text)),
+                  lambda node: index.span(node).col)
 
 
 def _opens_session(tree: ast.Module, text: str) -> bool:
