@@ -512,6 +512,31 @@ def test_tutorial_reader_replacement_serves_the_same_batches_as_the_reader():
     np.testing.assert_array_equal(ours.images, reader.images)
 
 
+MNIST_HEAD = """
+    import tensorflow as tf
+    from tensorflow.examples.tutorials.mnist import input_data
+
+    mnist = input_data.read_data_sets("MNIST_data/", one_hot=True)
+    x = tf.placeholder(tf.float32, [None, 784])
+    w = tf.Variable(tf.zeros([784, 10]))
+    y = tf.matmul(x, w)
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    print(sess.run(y, feed_dict={x: mnist.test.images}))
+    """
+
+
+@pytest.mark.parametrize(("extra", "line", "col"), [
+    ('extra = input_data.read_data_sets("other/")', 11, 1),  # a second reader
+    ("reader = input_data", 11, 10),  # the module itself passed around
+])
+def test_an_unsupported_use_of_the_tutorial_reader_is_declined_at_that_use(extra, line, col):
+    outcome = fix_text(dd(MNIST_HEAD) + extra + "\n", "t.py", ALL)
+    found = [(d.span.line, d.span.col) for d in outcome.remaining if "tutorial MNIST reader" in d.message]
+    assert found == [(line, col)]
+    assert "tf.compat.v1.Session()" in outcome.text
+
+
 def test_tutorial_reader_import_is_gone_from_the_converted_program():
     converted = (PROGRAMS / "mnist_softmax" / "expected.py").read_text()
     assert "tensorflow.examples" not in converted and "input_data" not in converted

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from tf2port.analysis.graph import RunSite, Statement, dotted, keyword
+from tf2port.analysis.graph import RunSite, Statement, _children, dotted, keyword
 from tf2port.analysis.graph_io import FILE_WRITER, SaverUse
 
 if TYPE_CHECKING:
@@ -554,9 +554,10 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
                            and s.name.value == emitter.p.scope.name.value)
         statements = list(body[function_at].body.body)  # type: ignore[attr-defined]
     sites = [(i, stmt) for i, stmt in enumerate(statements) if _reader_call(stmt, readers) is not None]
-    uses = sum(1 for node in _all_names(module) if node in readers)
-    if len(sites) != 1 or uses != 1:
-        emitter.block(module, "tensorflow.examples.tutorials.mnist",
+    uses = [node for node in _name_reads(module) if node.value in readers]
+    if len(sites) != 1 or len(uses) != 1:  # the finding points at the use the rewrite cannot follow
+        emitter.block(_unsupported_reader_use(emitter.p.module, emitter.p.scope, readers),
+                      "tensorflow.examples.tutorials.mnist",
                       "the tutorial MNIST reader is used other than by one `mnist = input_data.read_data_sets(...)`")
         return module
     index, stmt = sites[0]
@@ -638,25 +639,30 @@ def _reader_call(stmt: cst.BaseStatement, readers: set[str]) -> cst.Call | None:
     return None
 
 
-def _all_names(module: cst.Module) -> list[str]:
-    """Every name read in the module outside import statements."""
-    found: list[str] = []
+def _unsupported_reader_use(original: cst.Module, scope: cst.FunctionDef | None, readers: set[str]
+                            ) -> cst.CSTNode:
+    """Where the source uses the tutorial reader in a way the rewrite cannot follow (a node of the original, so
+    its line is known): a second reader call, or a use outside the one `read_data_sets` statement."""
+    statements = list(scope.body.body) if scope is not None else list(original.body)
+    sites = [stmt for stmt in statements if _reader_call(stmt, readers) is not None]
+    if len(sites) > 1:
+        return sites[1]
+    inside = {id(node) for node in _name_reads(cst.Module(body=sites[:1]))}
+    return next((node for node in _name_reads(original) if node.value in readers and id(node) not in inside), original)
 
-    class Names(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> bool:
-            return False
 
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            found.append(node.value)
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
-            return False
-
-    module.visit(Names())
+def _name_reads(module: cst.Module) -> list[cst.Name]:
+    """Every name read in the module outside import statements, in source order (the module's own nodes)."""
+    found: list[cst.Name] = []
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.append(node)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif not isinstance(node, (cst.Import, cst.ImportFrom)):
+            stack.extend(reversed(_children(node)))
     return found
 
 
