@@ -222,6 +222,53 @@ def test_converted_checkpoint_loads_and_reproduces_the_original_logits(tf1_check
                            atol=1e-3)
 
 
+@pytest.mark.tf
+@pytest.mark.slow
+def test_the_converted_programs_own_checkpoint_restores_the_model_and_the_global_step(tf1_checkpoint, tmp_path):
+    """`fix` names the checkpoint entries after the program's objects (`Checkpoint(mlp_model=..., global_step=...)`
+    in expected.py); --key and --global-step write under those names, so the program's own checkpoint reads it."""
+    new = tmp_path / "tf2" / "model"
+    result = run_cli("ckpt", "convert", str(tf1_checkpoint / "model.ckpt"), "--model",
+                     f"{SAVER / 'expected.py'}:MlpModel", "--input", "x=2,8", "--key", "mlp_model",
+                     "--global-step", "global_step", str(new))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "global_step 5 carried as global_step" in result.stdout
+    assert f"load it with tf.train.Checkpoint(mlp_model=..., global_step=...).read({str(new)!r})" in result.stderr
+
+    import tensorflow as tf
+
+    from tf2port.verify.entry_spec import load_target
+
+    source = (SAVER / "expected.py").read_text()
+    assert "tf.train.Checkpoint(mlp_model=mlp_model, global_step=global_step, optimizer=optimizer)" in source
+    mlp_model = load_target(str(SAVER / "expected.py"), "MlpModel")()
+    probe = np.load(tf1_checkpoint / "probe_x.npy")
+    mlp_model(probe)
+    global_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+    tf.train.Checkpoint(mlp_model=mlp_model, global_step=global_step).read(str(new)).assert_consumed()
+    assert int(global_step.numpy()) == 5
+    np.testing.assert_allclose(mlp_model(probe).numpy(), np.load(tf1_checkpoint / "probe_logits.npy"),
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.tf
+def test_global_step_is_refused_when_the_checkpoint_has_none(tmp_path):
+    import tensorflow as tf
+
+    old = tmp_path / "old" / "model.ckpt"
+    old.parent.mkdir()
+    _write_name_based(old, {"classifier/hidden/w": np.zeros((8, 16), np.float32),
+                            "classifier/hidden/b": np.zeros(16, np.float32),
+                            "classifier/logits/kernel": np.zeros((16, 3), np.float32),
+                            "classifier/logits/bias": np.zeros(3, np.float32)})
+    assert tf.train.load_checkpoint(str(old)).has_tensor("classifier/hidden/w")
+    result = run_cli("ckpt", "convert", str(old), "--model", f"{SAVER / 'expected.py'}:MlpModel", "--input",
+                     "x=2,8", "--global-step", "global_step", str(tmp_path / "new" / "model"))
+    assert result.returncode == 1
+    assert "refused: --global-step global_step: the checkpoint has no global_step; nothing written" in result.stderr
+    assert not (tmp_path / "new").exists()
+
+
 def _write_name_based(prefix: Path, tensors: dict[str, np.ndarray]) -> None:
     """A name-based checkpoint, as tf.train.Saver writes them (SaveV2 by name)."""
     import tensorflow as tf
@@ -286,6 +333,14 @@ def test_usage_errors_exit_2_before_tensorflow_loads(tmp_path):
                                                 "--input", "x=1,8:complex64", str(tmp_path / "n")])
     assert bad_input.exit_code == 2
     assert "dtype must be one of" in bad_input.output
+    bad_key = CliRunner().invoke(ckpt_group, ["convert", "old.ckpt", "--model", MODEL, "--key", "mlp-model",
+                                              str(tmp_path / "n")])
+    assert bad_key.exit_code == 2
+    assert "checkpoint key 'mlp-model' is not a public Python name" in bad_key.output
+    same_key = CliRunner().invoke(ckpt_group, ["convert", "old.ckpt", "--model", MODEL, "--key", "step",
+                                               "--global-step", "step", str(tmp_path / "n")])
+    assert same_key.exit_code == 2
+    assert "--key and --global-step name the same checkpoint entry" in same_key.output
     assert list(tmp_path.iterdir()) == []
 
 

@@ -19,6 +19,7 @@ from tf2port.ckpt.convert import TRANSFORM_BY_NAME, Plan, plan, values_for
 from tf2port.verify.entry_spec import parse_arg, parse_input, split_target, load_target
 
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+GLOBAL_STEP = "global_step"  # the name tf.train.get_or_create_global_step gives it
 
 
 @click.group("ckpt", context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,14 +50,14 @@ def build_model(target: str, inputs: tuple[str, ...], args: tuple[str, ...]) -> 
     return model
 
 
-def write_atomically(model: Any, new: Path) -> list[Path]:
-    """Write ``tf.train.Checkpoint(model=model)`` at prefix ``new``; index renamed last."""
+def write_atomically(objects: dict[str, Any], new: Path) -> list[Path]:
+    """Write ``tf.train.Checkpoint(**objects)`` at prefix ``new``; index renamed last."""
     import tensorflow as tf
 
     new.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{new.name}.", dir=new.parent))
     try:
-        tf.train.Checkpoint(model=model).write(str(staging / new.name))
+        tf.train.Checkpoint(**objects).write(str(staging / new.name))
         files = sorted(staging.iterdir(), key=lambda p: p.suffix == ".index")
         written = []
         for part in files:  # data shards first: the index is what makes a checkpoint exist
@@ -91,21 +92,35 @@ def report(result: Plan, echo: Any) -> None:
 @click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="JSON {old_name: new_path or null} overriding the name rule.")
 @click.option("--allow-partial", is_flag=True, help="Write even when the mapping is incomplete.")
+@click.option("--key", default="model", show_default=True,
+              help="The name the converted program's tf.train.Checkpoint tracks the model under "
+                   "(`Checkpoint(mlp_model=mlp_model, ...)`: mlp_model).")
+@click.option("--global-step", "global_step_key", default=None,
+              help="Also carry TF1's global_step, as an int64 variable tracked under this name "
+                   "(`Checkpoint(global_step=global_step, ...)`: global_step).")
 def convert_command(old: str, model_target: str, new: Path, inputs: tuple[str, ...],
-                    args: tuple[str, ...], names_file: Path | None, allow_partial: bool) -> None:
+                    args: tuple[str, ...], names_file: Path | None, allow_partial: bool, key: str,
+                    global_step_key: str | None) -> None:
     """Convert the TF1 name-based checkpoint OLD into an object-based checkpoint NEW.
 
     Each TF1 variable goes to the model weight whose `.path` equals its name
-    (exceptions: tf2port/ckpt/mapping.py and --names). Optimizer slots,
-    global_step and beta powers are skipped. Refuses, writing nothing, when a
-    weight has no value, a checkpoint variable is unmatched or a shape differs.
-    Load the result with tf.train.Checkpoint(model=model).read(NEW).
+    (exceptions: tf2port/ckpt/mapping.py and --names). Optimizer slots and beta
+    powers are skipped, and global_step unless --global-step names it. Refuses,
+    writing nothing, when a weight has no value, a checkpoint variable is
+    unmatched or a shape differs. Load the result with
+    tf.train.Checkpoint(model=model).read(NEW) (the names given by --key and
+    --global-step), as the converted program's own checkpoint does.
     """
     try:
         overrides = json.loads(names_file.read_text()) if names_file else {}
         for spec in inputs:
             parse_input(spec)
         split_target(model_target)
+        for name in (key, global_step_key):
+            if name is not None and (not name.isidentifier() or name.startswith("_")):
+                raise ValueError(f"checkpoint key {name!r} is not a public Python name")
+        if key == global_step_key:
+            raise ValueError("--key and --global-step name the same checkpoint entry")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     import tensorflow as tf
@@ -127,10 +142,21 @@ def convert_command(old: str, model_target: str, new: Path, inputs: tuple[str, .
         click.echo(f"refused: {len(result.problems())} problem(s); nothing written "
                    "(--allow-partial writes anyway)", err=True)
         sys.exit(1)
+    objects: dict[str, Any] = {key: model}
+    if global_step_key is not None:
+        if GLOBAL_STEP not in entries:
+            click.echo(f"refused: --global-step {global_step_key}: the checkpoint has no {GLOBAL_STEP}; "
+                       "nothing written", err=True)
+            sys.exit(1)
+        step = int(reader.get_tensor(GLOBAL_STEP))
+        objects[global_step_key] = tf.Variable(step, dtype=tf.int64, trainable=False, name=GLOBAL_STEP)
+        click.echo(f"{GLOBAL_STEP} {step} carried as {global_step_key}")
     values = values_for(result, reader.get_tensor)
     for weight in model.weights:
         if weight.path in values:
             weight.assign(values[weight.path])
-    written = write_atomically(model, new)
+    written = write_atomically(objects, new)
     click.echo(f"wrote {new} ({len(written)} files)" + ("" if result.complete else
                                                        " with the problems above"), err=True)
+    loader = ", ".join(f"{name}=..." for name in objects)
+    click.echo(f"load it with tf.train.Checkpoint({loader}).read({str(new)!r})", err=True)
