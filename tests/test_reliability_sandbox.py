@@ -23,7 +23,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from tf2port.verify.runner import ISOLATION_OFF_ENV
-from tf2port.verify.sandbox import TOKEN_ENV, copy_data_files, sweep
+from tf2port.verify.sandbox import TOKEN_ENV, copy_data_files, side_processes, sweep
 
 PIDS = "pids"  # the folder under the private TMPDIR where hostile programs leave their pids
 
@@ -93,6 +93,17 @@ def _verify(tmp_path: Path, kind: str, timeout: int = 40, env: dict[str, str] | 
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     pids = [int(p) for p in pidfile.read_text().split()] if pidfile.exists() else []
     return proc, pids, outside, private_tmp
+
+
+def _states(pids: list[int]) -> dict[int, str]:
+    """pid -> its /proc stat line (for failure messages)."""
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = Path(f"/proc/{pid}/stat").read_text()[:120]
+        except OSError as exc:
+            out[pid] = repr(exc)
+    return out
 
 
 def _reap(pids: list[int]) -> list[int]:
@@ -189,11 +200,11 @@ import os, subprocess, sys, time
 pid = os.fork()
 if pid == 0:
     os.setsid()  # out of the group, token kept
-    print(os.getpid(), flush=True)
+    os.write(1, b"%d\\n" % os.getpid())  # one write: atomic on a pipe, never interleaved with the parent's
     time.sleep(600)
     os._exit(0)
 scrubbed = subprocess.Popen(["sleep", "600"], env={})  # in the group, token gone
-print(scrubbed.pid, flush=True)
+os.write(1, b"%d\\n" % scrubbed.pid)
 os._exit(0)
 """
 
@@ -203,17 +214,21 @@ def test_sweep_kills_what_the_side_left_and_nothing_else(tmp_path: Path):
     bystander = subprocess.Popen(["sleep", "600"], start_new_session=True)
     side = subprocess.Popen([sys.executable, "-c", ESCAPER], env={**os.environ, TOKEN_ENV: token},
                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    pids: list[int] = []
     try:
         assert side.stdout is not None
-        pids = [int(side.stdout.readline()) for _ in range(2)]
+        lines = [side.stdout.readline() for _ in range(2)]
         side.wait()
-        assert all(_alive(pid) for pid in pids)
+        assert all(line.strip().isdigit() for line in lines), (lines, side.returncode)
+        pids = [int(line) for line in lines]
+        assert all(_alive(pid) for pid in pids), _states(pids)
+        found = sorted(side_processes(token, side.pid))
         killed = sweep(token, side.pid)
         deadline = time.monotonic() + 30
         while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
             time.sleep(0.05)  # SIGKILL is delivered asynchronously
-        assert killed == 2
-        assert not [pid for pid in pids if _alive(pid)]
+        assert killed == 2, (killed, found, pids, _states(found))
+        assert not [pid for pid in pids if _alive(pid)], _states(pids)
         assert _alive(bystander.pid), "sweep killed a process the side did not start"
     finally:
         _reap(pids)
