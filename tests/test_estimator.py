@@ -578,6 +578,14 @@ def test_logging_tensor_hook_is_declined():
                                                   "training loop's stop condition) (`tf.train.LoggingTensorHook`)")]
 
 
+def test_hook_of_the_program_own_class_is_declined_by_its_name():
+    # its name is not a TF one: the decline used to crash on a missing construct (AttributeError)
+    source = MODEL_FN + ('class PrintHook:\n    pass\n\n\n'
+                         'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, hooks=[PrintHook()])\n')
+    assert declined(source) == [("TF104", 20, 28, "Estimator rewrite declined: only StopAtStepHook is mapped (to the "
+                                                  "training loop's stop condition) (`PrintHook`)")]
+
+
 def test_optimizer_without_verified_keras_counterpart_is_declined():
     source = (MODEL_FN + 'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n').replace(
         "GradientDescentOptimizer(0.1)", "RMSPropOptimizer(0.1)")
