@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import Blocker, dotted, keyword, names_used
+from tf2port.analysis.graph import Blocker, dotted, keyword, names_used, suite_lines
 from tf2port.analysis.names import qualify
 
 MODES = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "predict"}
@@ -119,21 +119,14 @@ class _Analyser:
         return pos.start.line if pos else 1
 
     def lines(self, suite: cst.BaseSuite) -> list[cst.BaseStatement]:
-        """A block's statements; those of a one-line block (``if mode == PREDICT: return spec``) as lines.
+        """A block's statements (see :func:`suite_lines`: ``if mode == PREDICT: return spec`` too).
 
-        Each small statement of a one-line block becomes a statement line of its own, placed where
-        the small statement is, so a one-line block reads like the indented one it stands for.
+        The lines made for a one-line block are placed where their small statements are.
         """
-        if isinstance(suite, cst.IndentedBlock):
-            return list(suite.body)
-        assert isinstance(suite, cst.SimpleStatementSuite)  # libcst's only other suite
-        lines: list[cst.BaseStatement] = []
-        placed = dict(self.positions)
-        for small in suite.body:
-            line = cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
-            placed[line] = self.positions[small]
-            lines.append(line)
-        self.positions = placed
+        lines = suite_lines(suite)
+        if isinstance(suite, cst.SimpleStatementSuite):
+            self.positions = {**self.positions, **{line: self.positions[small]
+                                                   for line, small in zip(lines, suite.body)}}
         return lines
 
     def run(self) -> EstimatorProgram | None:

@@ -201,6 +201,19 @@ def function_body(fn: cst.FunctionDef) -> list[cst.BaseStatement]:
     return list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
 
 
+def suite_lines(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    """A block's statements; a one-line block's small statements (``with ...: a = f(); g(a)``) as lines.
+
+    Each small statement becomes a statement line of its own, so a one-line block is rewritten like
+    the indented block it stands for (its children stay the same nodes).
+    """
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    assert isinstance(suite, cst.SimpleStatementSuite)  # libcst's only other suite
+    return [cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+            for small in suite.body]
+
+
 def dotted(node: cst.BaseExpression) -> str | None:
     parts: list[str] = []
     while isinstance(node, cst.Attribute):

@@ -23,7 +23,7 @@ import libcst as cst
 from tf2port.analysis.estimator import Branch, EstimatorProgram, Site, analyse_estimator, qualified_name
 from tf2port.analysis.graph import calls_in, dotted, keyword, names_used
 from tf2port.fix.graph_to_eager import (LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
-                                        _OpRewriter)
+                                        _OpRewriter, _transformed)
 from tf2port.fix.graph_to_eager import _Emitter as _GraphEmitter
 
 # tf.metrics function -> (Keras metric class, the TF1 arguments passed to update_state, in order)
@@ -102,13 +102,6 @@ class _Rename(cst.CSTTransformer):
 
 def _parse_expr(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
-
-
-def _transformed(node: cst.CSTNode, transformer: cst.CSTTransformer) -> cst.CSTNode:
-    """``node`` after one of this module's transformers: they replace nodes, never remove one."""
-    new = node.visit(transformer)
-    assert isinstance(new, cst.CSTNode)
-    return new
 
 
 def _assigned(stmt: cst.SimpleStatementLine) -> tuple[str, cst.BaseExpression]:
