@@ -508,8 +508,10 @@ def _one_line(folder: str, indented: str, one_line: str) -> tuple[str, str]:
 def test_one_line_predict_block_is_rewritten_like_the_indented_one():
     original, expected = _one_line(
         "estimator_classifier",
-        "    if mode == tf.estimator.ModeKeys.PREDICT:\n        return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n",
-        "    if mode == tf.estimator.ModeKeys.PREDICT: return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n")
+        "    if mode == tf.estimator.ModeKeys.PREDICT:\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n",
+        "    if mode == tf.estimator.ModeKeys.PREDICT: "
+        "return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n")
     assert fix_text(original, "original.py", ALL).text == expected
 
 

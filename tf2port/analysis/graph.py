@@ -554,7 +554,8 @@ class _Analyser:
             deps = stmt.items[0].item if len(stmt.items) == 1 else None
             if isinstance(deps, cst.Call) and self.qualified(deps.func) == "tf.control_dependencies" \
                     and deps.args and self.is_update_ops(deps.args[0].value) \
-                    and isinstance(stmt.body, cst.IndentedBlock) and all(isinstance(s, cst.SimpleStatementLine) for s in stmt.body.body):
+                    and isinstance(stmt.body, cst.IndentedBlock) \
+                    and all(isinstance(s, cst.SimpleStatementLine) for s in stmt.body.body):
                 # `with tf.control_dependencies(update_ops): train_op = ...minimize(loss)`: the
                 # dependency becomes implicit, the statements inside are read as module-level ones
                 before = len(self.statements)

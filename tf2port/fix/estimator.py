@@ -217,7 +217,8 @@ class _EstimatorEmitter:
             if layer is not None:
                 target, _ = _assigned(stmt)
                 call = _transformed(cst.parse_expression(f"layer({layer.arguments})"), self.op_rewriter({}))
-                args = _code(_transformed(call, _Rename(flags)).with_changes(func=cst.Name("_"))).removeprefix("_(")[:-1]
+                renamed = _transformed(call, _Rename(flags))
+                args = _code(renamed.with_changes(func=cst.Name("_"))).removeprefix("_(")[:-1]
                 call_lines.append(f"{target} = self.{layer.attribute}({args})")
                 continue
             call_uses_params |= params is not None and params in names_used(stmt)
