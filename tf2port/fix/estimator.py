@@ -62,7 +62,7 @@ class _Mappings:
         return self.program.qualified(node)
 
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
-        pos = self.program.positions.get(node)  # type: ignore[attr-defined]
+        pos = self.program.positions.get(node)
         line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
         self.blockers.append(Declined(line, col, construct, reason))
 

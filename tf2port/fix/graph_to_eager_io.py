@@ -432,10 +432,10 @@ def _absl_imports(emitter: _Emitter, module: cst.Module, local: dict[str, str], 
     carried: list[cst.EmptyLine] = []
     for stmt in module.body:  # `flags = tf.app.flags` is now `flags = flags`: the import binds it
         if _self_alias(stmt, {alias for alias, _ in finder.self_aliases}):
-            carried += list(stmt.leading_lines)  # type: ignore[attr-defined]
+            carried += list(stmt.leading_lines)
             continue
         if carried:
-            stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])  # type: ignore[attr-defined]
+            stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
             carried = []
         body.append(stmt)
     flag_values = finder.flag_values or {f"{local.get('flags', 'flags')}.FLAGS"}
@@ -598,8 +598,8 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
         first = next((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
                       and isinstance(s.body[0], (cst.Import, cst.ImportFrom))), 0)
         new = [cst.parse_statement(code) for code in imports]
-        new[0] = new[0].with_changes(leading_lines=body[first].leading_lines)  # type: ignore[attr-defined]
-        body[first] = body[first].with_changes(leading_lines=[])  # type: ignore[attr-defined]
+        new[0] = new[0].with_changes(leading_lines=body[first].leading_lines)
+        body[first] = body[first].with_changes(leading_lines=[])
         body[first:first] = new
     return module.with_changes(body=body)
 
