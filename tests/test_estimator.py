@@ -496,6 +496,44 @@ def test_a_program_without_an_estimator_is_not_the_estimator_pass_business():
 
 
 # --- declines: the line and what blocked the rewrite ------------------------------------------------
+# --- one-line blocks -------------------------------------------------------------------------------
+# A one-line block holds small statements, not statement lines: it is read as the indented block it
+# stands for (before, the rewrite declined, blaming the `return` for not being a statement it knows).
+def _one_line(folder: str, indented: str, one_line: str) -> tuple[str, str]:
+    original = (ROOT / "fixtures" / "library" / folder / "original.py").read_text()
+    assert original.count(indented) == 1
+    return original.replace(indented, one_line), (ROOT / "fixtures" / "library" / folder / "expected.py").read_text()
+
+
+def test_one_line_predict_block_is_rewritten_like_the_indented_one():
+    original, expected = _one_line(
+        "estimator_classifier",
+        "    if mode == tf.estimator.ModeKeys.PREDICT:\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n",
+        "    if mode == tf.estimator.ModeKeys.PREDICT: "
+        "return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n")
+    assert fix_text(original, "original.py", ALL).text == expected
+
+
+def test_one_line_update_ops_block_is_rewritten_like_the_indented_one():
+    original, expected = _one_line(
+        "estimator_batch_norm",
+        "        with tf.control_dependencies(update_ops):\n            train_op = tf.train.MomentumOptimizer(",
+        "        with tf.control_dependencies(update_ops): train_op = tf.train.MomentumOptimizer(")
+    assert fix_text(original, "original.py", ALL).text == expected
+
+
+def test_statement_in_a_one_line_block_is_declined_at_its_own_position():
+    source = MODEL_FN.replace(
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n",
+        "    if mode == tf.estimator.ModeKeys.TRAIN: print(loss); return tf.estimator.EstimatorSpec(mode, loss=loss)\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n") + (
+        'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, steps=1)\n')
+    found = declined(source)
+    assert ("TF104", 12, 45, "Estimator rewrite declined: only `name = value` statements, `if mode == ModeKeys.X:` "
+                             "blocks and returns are rewritten in a model_fn (`model_fn`)") in found
+
+
 MODEL_FN = '''
 import tensorflow as tf
 
@@ -540,6 +578,14 @@ def test_logging_tensor_hook_is_declined():
                          'est.train(input_fn, hooks=[tf.train.LoggingTensorHook({"loss": "loss"}, every_n_iter=1)])\n')
     assert declined(source) == [("TF104", 16, 28, "Estimator rewrite declined: only StopAtStepHook is mapped (to the "
                                                   "training loop's stop condition) (`tf.train.LoggingTensorHook`)")]
+
+
+def test_hook_of_the_program_own_class_is_declined_by_its_name():
+    # its name is not a TF one: the decline used to crash on a missing construct (AttributeError)
+    source = MODEL_FN + ('class PrintHook:\n    pass\n\n\n'
+                         'est = tf.estimator.Estimator(model_fn)\nest.train(input_fn, hooks=[PrintHook()])\n')
+    assert declined(source) == [("TF104", 20, 28, "Estimator rewrite declined: only StopAtStepHook is mapped (to the "
+                                                  "training loop's stop condition) (`PrintHook`)")]
 
 
 def test_optimizer_without_verified_keras_counterpart_is_declined():

@@ -162,6 +162,40 @@ def test_same_fetches_share_one_function_and_variables_are_read_with_numpy():
     assert "print(v.numpy(), first, second)" in after
 
 
+def test_one_line_session_block_is_rewritten_like_the_indented_one():
+    # its small statements used to reach the module body as they were: an internal error in the rewrite
+    before = """
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+        y = w * 3.0
+        with tf.Session() as sess: sess.run(tf.global_variables_initializer()); print(sess.run(y))
+        """
+    indented = """
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+        y = w * 3.0
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y))
+        """
+    after = """
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+
+
+        @tf.function
+        def compute_y():
+            y = w * 3.0
+            return y
+
+
+        print(compute_y().numpy())
+        """
+    assert rewrite(dd(before)).declined == []
+    assert fix(before) == dd(after)
+    assert fix(indented) == dd(after)
+
+
 @pytest.mark.parametrize(("construct", "source"), [
     ("tf.cond", """
         import tensorflow as tf

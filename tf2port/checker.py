@@ -54,16 +54,16 @@ def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
         root_alias = binding.module_path in ROOT_MODULES and ref.spelling.split(".")[0] == binding.local
         editable = root_alias and (binding.module_path == "tensorflow" or id(binding.node) in rewritten_imports)
         plan = plan_reference(ref, index, editable, tf1)
-        rule = table.claim(ref.name) or table.kinds.get(plan.kind)
-        if rule is None:
+        ref_rule = table.claim(ref.name) or table.kinds.get(plan.kind)
+        if ref_rule is None:
             continue
-        message = rule.check_reference(ref, info, plan)
-        if message is None or not active(rule.CODE, ref.node.lineno):
+        message = ref_rule.check_reference(ref, info, plan)
+        if message is None or not active(ref_rule.CODE, ref.node.lineno):
             continue
         fix_message = f"use `{plan.target}`" if plan.target else ""
         if plan.edits and not editable:
             fix_message = ""
-        out.append(_diagnostic(rule, message, path, ref.node, index, plan.edits, fix_message))
+        out.append(_diagnostic(ref_rule, message, path, ref.node, index, plan.edits, fix_message))
 
     for call in info.method_calls:
         for rule in table.methods.get(call.method, ()):
@@ -73,10 +73,10 @@ def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
 
     for keyword, calls in info.calls_with_keyword.items():
         for rule in table.keywords.get(keyword, ()):
-            for call in calls:
-                message = rule.check_keyword(call, keyword, info)
-                if message is not None and active(rule.CODE, call.lineno):
-                    kw = next(k for k in call.keywords if k.arg == keyword)
+            for keyword_call in calls:
+                message = rule.check_keyword(keyword_call, keyword, info)
+                if message is not None and active(rule.CODE, keyword_call.lineno):
+                    kw = next(k for k in keyword_call.keywords if k.arg == keyword)
                     out.append(_diagnostic(rule, message, path, kw, index))
     # the order of (d.span, d.code), without comparing Span objects field by field in Python
     out.sort(key=lambda d: (d.span.line, d.span.col, d.span.end_line, d.span.end_col, d.code))

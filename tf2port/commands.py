@@ -168,7 +168,7 @@ def fix_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filena
         click.echo(result.new_text if result.new_text is not None else sys.stdin.read(), nl=False)
         sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
     results = _results(paths, options, jobs, stdin_filename)
-    if out_dir and not dry:
+    if base is not None and not dry:  # base is set exactly when --out is given
         _copy_rest(paths, base, out_dir, cfg)
     changed = [r for r in results if r.changed]
     if show_diff:
@@ -186,6 +186,7 @@ def fix_command(paths, select, ignore, config_file, jobs, no_cache, stdin_filena
         click.echo(report.render_text([d]), nl=False, err=True)
     verdict_code = EXIT_CLEAN
     if run_verify and not dry:
+        assert base is not None  # --verify needs --out (checked above), which sets base
         verdict_code = _verify_changed(changed, base, out_dir, jobs)
     if errors:
         sys.exit(EXIT_ERROR)

@@ -158,8 +158,8 @@ def suppressions(text: str) -> Suppressions:
     for number, line in enumerate(text.splitlines(), start=1):
         if "noqa" not in line.lower() or _FILE_NOQA.match(line):
             continue
-        match = _NOQA.search(line)
-        if match:
-            codes = match.group("codes")
+        line_match = _NOQA.search(line)
+        if line_match:
+            codes = line_match.group("codes")
             result.lines[number] = None if codes is None else frozenset(c.strip().upper() for c in codes.split(","))
     return result

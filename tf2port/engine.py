@@ -211,9 +211,11 @@ def _write(result: FileResult, source: Source, options: Options) -> FileResult:
         target = Path(result.path)
     if target is None:
         return result
-    text = result.new_text if result.changed else source.text
-    data = source.raw if not result.changed else (
-        text.encode("utf-8") if result.path.endswith(".ipynb") else source.encode(text))
+    new_text = result.new_text if result.changed else None
+    if new_text is None:
+        data = source.raw
+    else:
+        data = new_text.encode("utf-8") if result.path.endswith(".ipynb") else source.encode(new_text)
     try:
         if options.out_dir:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,12 +8,13 @@ and ``return EstimatorSpec(...)``, and an estimator used only through ``train``,
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from tf2port.analysis.graph import Blocker, dotted, keyword, names_used
+from tf2port.analysis.graph import Blocker, dotted, keyword, names_used, suite_lines
 from tf2port.analysis.names import qualify
 
 MODES = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "predict"}
@@ -62,8 +63,8 @@ class EstimatorProgram:
     specs: dict[str, cst.Call]  # TrainSpec / EvalSpec assignments by target name
     spec_statements: tuple[cst.SimpleStatementLine, ...]
     blockers: tuple[Blocker, ...]
-    positions: object
-    training_flags: frozenset[str]  # network names bound to `mode == ModeKeys.TRAIN`: Keras' `training`  # libcst PositionProvider results for ``module``
+    positions: Mapping[cst.CSTNode, CodeRange]  # libcst PositionProvider results for ``module``
+    training_flags: frozenset[str]  # network names bound to `mode == ModeKeys.TRAIN`: Keras' `training`
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         return qualified_name(node, self.aliases)
@@ -97,7 +98,7 @@ class _Analyser:
     def __init__(self, module: cst.Module, aliases: dict[str, str]) -> None:
         wrapper = MetadataWrapper(module)
         self.module = wrapper.module
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions: Mapping[cst.CSTNode, CodeRange] = wrapper.resolve(PositionProvider)
         self.aliases = aliases
         self.tf = next((local for local, path in aliases.items() if path in ("tensorflow", "tensorflow.compat.v1")),
                        "tf")
@@ -116,6 +117,17 @@ class _Analyser:
     def line(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
         return pos.start.line if pos else 1
+
+    def lines(self, suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+        """A block's statements (see :func:`suite_lines`: ``if mode == PREDICT: return spec`` too).
+
+        The lines made for a one-line block are placed where their small statements are.
+        """
+        lines = suite_lines(suite)
+        if isinstance(suite, cst.SimpleStatementSuite):
+            self.positions = {**self.positions, **{line: self.positions[small]
+                                                   for line, small in zip(lines, suite.body)}}
+        return lines
 
     def run(self) -> EstimatorProgram | None:
         estimator = None
@@ -207,7 +219,7 @@ class _Analyser:
 
     def body(self, fn: cst.FunctionDef, roles: dict[str, str]
              ) -> tuple[list[cst.SimpleStatementLine], dict[str, Branch]]:
-        statements = list(fn.body.body)
+        statements = self.lines(fn.body)
         if statements and isinstance(statements[0], cst.SimpleStatementLine) and isinstance(
                 statements[0].body[0], cst.Expr) and isinstance(statements[0].body[0].value, cst.SimpleString):
             statements = statements[1:]  # docstring
@@ -256,7 +268,7 @@ class _Analyser:
                     return None
                 if branch_mode != mode:
                     continue
-                inner = self.path(list(stmt.body.body), mode, roles)
+                inner = self.path(self.lines(stmt.body), mode, roles)
                 if inner is None:
                     self.block(stmt, "model_fn", f"the `{branch_mode}` block does not return an EstimatorSpec")
                     return None
@@ -267,11 +279,11 @@ class _Analyser:
                                                                 "around the train op is rewritten")
                     return None
                 # batch-norm moving averages: Keras layers update them when called with training=True
-                for inner in stmt.body.body:
-                    if _assign(inner) is None:
-                        self.block(inner, "model_fn", "only `name = value` statements under control_dependencies")
+                for guarded in self.lines(stmt.body):
+                    if _assign(guarded) is None:
+                        self.block(guarded, "model_fn", "only `name = value` statements under control_dependencies")
                         return None
-                    taken.append(inner)  # type: ignore[arg-type]
+                    taken.append(guarded)  # type: ignore[arg-type]
                 continue
             value = _return_call(stmt)
             if value is not None:

@@ -143,7 +143,7 @@ class GraphProgram:
     @property
     def body(self) -> list[cst.BaseStatement]:
         """The statements read as the program (``Statement.index`` counts in this list)."""
-        return list(self.scope.body.body) if self.scope is not None else list(self.module.body)
+        return function_body(self.scope) if self.scope is not None else list(self.module.body)
 
     def by_name(self) -> dict[str, Statement]:
         """The last defining statement of each graph name (module order)."""
@@ -191,6 +191,29 @@ class GraphProgram:
 
 
 # --- small helpers -------------------------------------------------------------------------------
+def function_body(fn: cst.FunctionDef) -> list[cst.BaseStatement]:
+    """The statements of ``fn``'s indented body; none for a one-line ``def main(): ...``.
+
+    A one-line body holds small statements only, none of the session forms the rewrite follows
+    (a `with` block, a statement line of its own), so such a function reads as empty: no run
+    site is found and nothing is rewritten.
+    """
+    return list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
+
+
+def suite_lines(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    """A block's statements; a one-line block's small statements (``with ...: a = f(); g(a)``) as lines.
+
+    Each small statement becomes a statement line of its own, so a one-line block is rewritten like
+    the indented block it stands for (its children stay the same nodes).
+    """
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    assert isinstance(suite, cst.SimpleStatementSuite)  # libcst's only other suite
+    return [cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+            for small in suite.body]
+
+
 def dotted(node: cst.BaseExpression) -> str | None:
     parts: list[str] = []
     while isinstance(node, cst.Attribute):
@@ -370,7 +393,7 @@ class _Analyser:
         self.module = module
         self.scope = scope
         # the program: the statements read one by one, and the node whose calls belong to it
-        self.body: list[cst.BaseStatement] = list(scope.body.body) if scope is not None else list(module.body)
+        self.body: list[cst.BaseStatement] = function_body(scope) if scope is not None else list(module.body)
         self.program_node: cst.CSTNode = scope if scope is not None else module
         # how findings name the program's own statements: "module-level", "`main()`-level"
         self.level = f"`{scope.name.value}()`-level" if scope is not None else "module-level"
@@ -397,6 +420,11 @@ class _Analyser:
         if module is None:
             return None
         return qualify(module + ("." + rest if rest else ""))
+
+    def role_of(self, node: cst.BaseExpression) -> str | None:
+        """The graph role of the name ``node`` spells (``"iterator"``...), None when it is not one."""
+        name = dotted(node)
+        return self.defined.get(name) if name is not None else None
 
     def line(self, node: cst.CSTNode) -> tuple[int, int]:
         pos = self.positions.get(node)
@@ -438,7 +466,7 @@ class _Analyser:
             if stmt is self.scope:
                 continue
             kind = "def" if isinstance(stmt, cst.FunctionDef) else "class" if isinstance(stmt, cst.ClassDef) else ""
-            place = place_of(kind, stmt.name.value if kind else None)  # type: ignore[attr-defined]
+            place = place_of(kind, stmt.name.value if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else None)
             for call in calls_in(stmt):
                 name = self.qualified(call.func) or ""
                 if is_graph_code(name):
@@ -526,6 +554,7 @@ class _Analyser:
             deps = stmt.items[0].item if len(stmt.items) == 1 else None
             if isinstance(deps, cst.Call) and self.qualified(deps.func) == "tf.control_dependencies" \
                     and deps.args and self.is_update_ops(deps.args[0].value) \
+                    and isinstance(stmt.body, cst.IndentedBlock) \
                     and all(isinstance(s, cst.SimpleStatementLine) for s in stmt.body.body):
                 # `with tf.control_dependencies(update_ops): train_op = ...minimize(loss)`: the
                 # dependency becomes implicit, the statements inside are read as module-level ones
@@ -712,7 +741,7 @@ class _Analyser:
                 "make_one_shot_iterator",) or name == "tf.data.make_one_shot_iterator":
             role = "iterator"
         elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_next" \
-                and dotted(call.func.value) in self.defined and self.defined[dotted(call.func.value)] == "iterator":
+                and self.role_of(call.func.value) == "iterator":
             role = "next"
         elif call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_next" \
                 and isinstance(call.func.value, cst.Call) and self.one_shot_dataset(call.func.value) is not None:
@@ -814,6 +843,7 @@ class _Analyser:
             if isinstance(func.value, cst.Call):
                 return RunSite(call, (), False, {}, line)
             feeds = keyword(call, "feed_dict", 0)
+            assert receiver is not None  # a name in self.defined
             return RunSite(call, (receiver,), False, self.feeds(feeds, call) or {}, line)
         return None
 

@@ -16,7 +16,7 @@ import keyword as python_keyword
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import libcst as cst
 
@@ -349,13 +349,14 @@ def _summary_fetch(analyser: Any, io: IoProgram, site: RunSite, lines: list) -> 
     if not site.fetch_list and isinstance(target, cst.Name):  # `summary = sess.run(merged, ...)`
         value = target.value
     elif isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == len(site.fetches) \
-            and isinstance(target.elements[position].value, cst.Name) and site.fetch_list:
-        value = target.elements[position].value.value
+            and isinstance(fetched := target.elements[position].value, cst.Name) and site.fetch_list:
+        value = fetched.value
     else:
         analyser.block(site.call, "Session.run", "a fetched summary that is not bound to a name of its own")
         return
     _, suite, at = holder  # type: ignore[misc]
     writes = [(line, call) for line in _until_rebound(suite[at + 1:], value)
+              if isinstance(line, cst.SimpleStatementLine)
               for call in [_summary_write(line, io, value)] if call is not None]
     # every read of the name is the summary argument of an add_summary (a train and a test run may
     # both bind `summary`, each written by the add_summary after it)
@@ -455,12 +456,15 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
     if uses != len(saves) + len(restores):
         analyser.block(call, SAVER, f"the Saver `{name}` is used other than by save() and restore() calls")
         return None
+    save_paths: list[cst.BaseExpression] = []
     for found in saves:
         extra = [a for i, a in enumerate(found.args) if (a.keyword.value if a.keyword else (
             SAVE_KEYWORDS[i] if i < len(SAVE_KEYWORDS) else None)) not in (*SAVE_KEYWORDS, "write_meta_graph")]
-        if extra or keyword(found, "save_path", 1) is None:
+        save_path = keyword(found, "save_path", 1)
+        if extra or save_path is None:
             analyser.block(found, "save", "Saver.save() arguments beyond sess, save_path, global_step")
             return None
+        save_paths.append(save_path)
     for found in restores:
         if len(found.args) != 2 or keyword(found, "save_path", 1) is None:
             analyser.block(found, "restore", "Saver.restore() arguments beyond sess, save_path")
@@ -481,11 +485,11 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
                            "tf.train.Checkpoint.write() does not record there")
             return None
         return SaverUse(name, stmt.index, var_list, None, False)
-    paths = {_code(keyword(found, "save_path", 1)) for found in saves}
+    paths = {_code(save_path) for save_path in save_paths}
     if len(paths) != 1:
         analyser.block(saves[0], "save", "numbered saves to different paths (one CheckpointManager per path)")
         return None
-    split = _split_path(analyser, keyword(saves[0], "save_path", 1))
+    split = _split_path(analyser, save_paths[0])
     if split is None:
         analyser.block(saves[0], "save", "the path of a numbered save must be os.path.join(directory, name) "
                                          "or a literal, to become a CheckpointManager")
@@ -504,7 +508,7 @@ def _saver(analyser: Any, stmt: Any, lines: list) -> SaverUse | None:
 
 
 def _var_list(analyser: Any, node: cst.BaseExpression | None, call: cst.Call
-              ) -> tuple[tuple[str, str], ...] | None | bool:
+              ) -> tuple[tuple[str, str], ...] | None | Literal[False]:
     """(checkpoint key, variable name) pairs; None for every variable; False when blocked."""
     if node is None or _is_none(node):
         return None
@@ -521,11 +525,11 @@ def _var_list(analyser: Any, node: cst.BaseExpression | None, call: cst.Call
                 return False
             pairs.append((text, value.value))
     elif isinstance(node, (cst.List, cst.Tuple)):
-        for element in node.elements:
-            if not isinstance(element.value, cst.Name):
+        for item in node.elements:
+            if not isinstance(item.value, cst.Name):
                 analyser.block(call, SAVER, "a var_list entry that is not a variable name")
                 return False
-            pairs.append((element.value.value, element.value.value))
+            pairs.append((item.value.value, item.value.value))
     else:
         analyser.block(call, SAVER, "a var_list that is not a literal dict or list of variables")
         return False

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 TF_MODULES = ("tensorflow", "tf_slim")
 # Method names whose calls matter to rules even though the receiver's type is unknown.
@@ -188,10 +189,10 @@ _BINDS_AFTER = re.compile(r"\s*(?:[:,)=]|\s(?:in|for)\b)")
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
 # Node types with nothing inside that could mention TensorFlow.
 _LEAVES = (ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.alias)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {leaf: () for leaf in _LEAVES}
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {leaf: () for leaf in _LEAVES}
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
+def _child_fields(cls: type[ast.AST]) -> tuple[str, ...]:
     """The fields of a node type that may hold child nodes, in ``ast.iter_child_nodes`` order."""
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
@@ -324,7 +325,8 @@ class _Walker:
             self.walk(kw.value)
 
 
-_HANDLERS = {
+# each handler takes a node of its key's type (Any: a dict cannot tie value types to keys)
+_HANDLERS: dict[type[ast.AST], Callable[[_Walker, Any], None]] = {
     ast.Import: _Walker._bind_imports,
     ast.ImportFrom: _Walker._bind_imports,
     ast.FunctionDef: _Walker._function,

@@ -83,7 +83,9 @@ def is_tf1_evidence(ref: Reference) -> bool:
         return False
     if entry.kind in ("renamed", "compat"):
         return True
-    change = apidata.arg_change(entry.name) if ref.call is not None else None
+    if ref.call is None:
+        return False
+    change = apidata.arg_change(entry.name)
     if change is not None:  # a keyword only TF1 has (keep_dims=, dim=, ...)
         v1_only = set(change.renames) | set(change.dropped)
         return any(kw.arg in v1_only for kw in ref.call.keywords)
@@ -125,6 +127,7 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     entry, symbol = decision.entry, decision.symbol
     call_edits: tuple[Edit, ...] = ()
     declined = ""
+    target: str | None
     if decision.special:
         try:
             target, call_edits = _convert_call(symbol, entry, ref, index, decision.tf1)
@@ -314,8 +317,7 @@ def _changed_defaults(symbol: str, entry: apidata.ApiEntry, bound: list[tuple[st
     if not text:
         return []
     if call.args or call.keywords:
-        last = max([*call.args, *call.keywords], key=lambda n: (n.end_lineno, n.end_col_offset))
-        end = index.end_of(last)
+        end = max(index.end_of(argument) for argument in [*call.args, *call.keywords])
         return [Edit(end, end, ", " + text, seq=5)]
     paren = index.text.index("(", index.end_of(call.func))
     return [Edit(paren + 1, paren + 1, text, seq=5)]

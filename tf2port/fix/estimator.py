@@ -23,7 +23,7 @@ import libcst as cst
 from tf2port.analysis.estimator import Branch, EstimatorProgram, Site, analyse_estimator, qualified_name
 from tf2port.analysis.graph import calls_in, dotted, keyword, names_used
 from tf2port.fix.graph_to_eager import (LAYER_PREFIX_TF, MAX_LINE, Declined, _aliases, _arg, _code,
-                                        _OpRewriter)
+                                        _OpRewriter, _transformed)
 from tf2port.fix.graph_to_eager import _Emitter as _GraphEmitter
 
 # tf.metrics function -> (Keras metric class, the TF1 arguments passed to update_state, in order)
@@ -62,7 +62,7 @@ class _Mappings:
         return self.program.qualified(node)
 
     def block(self, node: cst.CSTNode, construct: str, reason: str) -> None:
-        pos = self.program.positions.get(node)  # type: ignore[attr-defined]
+        pos = self.program.positions.get(node)
         line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
         self.blockers.append(Declined(line, col, construct, reason))
 
@@ -116,10 +116,12 @@ def _fit(line: str) -> str:
         return line
     indent = line[:len(line) - len(line.lstrip())]
     try:
-        small = cst.parse_statement(line.strip() + "\n").body[0]  # type: ignore[attr-defined]
+        statement = cst.parse_statement(line.strip() + "\n")
     except cst.ParserSyntaxError:
         return line
-    call = getattr(small, "value", None)
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return line
+    call = getattr(statement.body[0], "value", None)
     if not isinstance(call, cst.Call) or not call.args:
         return line
     head = indent + line.strip()[:len(line.strip()) - len(_code(call))] + _code(call.func) + "("
@@ -181,10 +183,11 @@ class _EstimatorEmitter:
                     self.block(value, name or "model_fn", "a tf.layers call nested in another expression")
                 continue
             fake = _StatementView(value, name)
-            built = self.maps.keras_layer(fake)  # type: ignore[arg-type]
+            # graph_to_eager's method, borrowed: it reads only what _Mappings and _StatementView provide
+            built = self.maps.keras_layer(fake)  # type: ignore[misc, arg-type]
             if built is None:
                 continue
-            constructor, template, inputs = built  # type: ignore[misc]
+            constructor, template, inputs = built
             attribute = target if target not in MODEL_ATTRIBUTES else target + "_layer"
             if attribute in taken:  # `hidden = dropout(hidden)` after `hidden = dense(...)`
                 kind = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", constructor.split("(")[0].rsplit(".", 1)[-1]).lower()
@@ -213,8 +216,9 @@ class _EstimatorEmitter:
             layer = layers.get(id(stmt))
             if layer is not None:
                 target, _ = _assigned(stmt)
-                call = cst.parse_expression(f"layer({layer.arguments})").visit(self.op_rewriter({}))
-                args = _code(call.visit(_Rename(flags)).with_changes(func=cst.Name("_"))).removeprefix("_(")[:-1]
+                call = _transformed(cst.parse_expression(f"layer({layer.arguments})"), self.op_rewriter({}))
+                renamed = _transformed(call, _Rename(flags))
+                args = _code(renamed.with_changes(func=cst.Name("_"))).removeprefix("_(")[:-1]
                 call_lines.append(f"{target} = self.{layer.attribute}({args})")
                 continue
             call_uses_params |= params is not None and params in names_used(stmt)
@@ -240,9 +244,9 @@ class _EstimatorEmitter:
 
     def statement(self, stmt: cst.CSTNode, rename: dict[str, str]) -> str:
         """One model_fn statement with TF1 losses mapped and names (params) renamed."""
-        new = stmt.visit(self.op_rewriter({}))
+        new = _transformed(stmt, self.op_rewriter({}))
         if rename:
-            new = new.visit(_Rename(rename))
+            new = _transformed(new, _Rename(rename))
         code = _code(new).strip()
         self.left_behind(new, stmt)
         return code
@@ -326,7 +330,7 @@ class _EstimatorEmitter:
                 "tf.train.get_global_step", "tf.train.get_or_create_global_step")):
             self.block(minimize, "minimize", "TRAIN: minimize must advance tf.train.get_global_step()")
             return None
-        optimizer = minimize.func.value
+        optimizer: cst.BaseExpression | None = minimize.func.value
         optimizer_stmt = None
         if isinstance(optimizer, cst.Name):
             optimizer_stmt = defs.get(optimizer.value)
@@ -338,12 +342,12 @@ class _EstimatorEmitter:
             # TF1 starts RMSProp's accumulator at 1.0; only the graph-to-eager step sets Keras' slots so
             self.block(optimizer, "tf.train.RMSPropOptimizer", "this optimizer has no verified Keras counterpart here")
             return None
-        keras = self.maps.keras_optimizer(optimizer, optimizer)
+        keras = self.maps.keras_optimizer(optimizer, optimizer)  # type: ignore[misc]  # borrowed, see layers()
         if keras is None:
             return None
         params = self.roles.get("params")
         if params:
-            keras = _code(_parse_expr(keras).visit(_Rename({params: self.names["params"]})))
+            keras = _code(_transformed(_parse_expr(keras), _Rename({params: self.names["params"]})))
         blocked = len(self.blockers)
         hook = self.logging_hook(branch)
         if len(self.blockers) > blocked:
@@ -353,6 +357,12 @@ class _EstimatorEmitter:
         statements = [s for s in branch.statements if all(s is not other for other in skip)]
         needed = {loss.value} | (names_used(_parse_expr(hook[0])) if hook else set())
         return keras, loss.value, self.slice(tuple(statements), needed)
+
+    def eval_loss(self) -> str:
+        """The name the EVAL EstimatorSpec's loss reads (:meth:`metrics` declined any other loss)."""
+        loss = keyword(self.p.branches["EVAL"].spec, "loss")
+        assert isinstance(loss, cst.Name)
+        return loss.value
 
     def metrics(self, branch: Branch) -> tuple[list[_Metric], list[cst.SimpleStatementLine]] | None:
         spec = branch.spec
@@ -421,8 +431,8 @@ class _EstimatorEmitter:
         if "train_and_evaluate" in modes:
             modes |= {"train", "evaluate"}
         needed_modes = {"TRAIN": "train" in modes, "EVAL": "evaluate" in modes, "PREDICT": "predict" in modes}
-        for mode, needed in needed_modes.items():
-            if needed and mode not in p.branches:
+        for mode, wanted in needed_modes.items():
+            if wanted and mode not in p.branches:
                 self.block(p.model_fn, "model_fn", f"no path of model_fn returns an EstimatorSpec for {mode}")
         if self.blockers:
             return None
@@ -439,7 +449,7 @@ class _EstimatorEmitter:
             self.block(call, "tf.estimator.Estimator", "model_fn takes params but the Estimator passes none")
             return None
         if params_value is not None:
-            self.names["params"] = dotted(params_value) if isinstance(params_value, cst.Name) else self.fresh("params")
+            self.names["params"] = params_value.value if isinstance(params_value, cst.Name) else self.fresh("params")
         else:
             self.names["params"] = "params"
         # the estimator's variable names the model, unless it says "estimator"
@@ -465,8 +475,7 @@ class _EstimatorEmitter:
         if train is not None:
             outputs |= self.model_outputs(train[2], {train[1]})
         if evaluate is not None:
-            loss = keyword(p.branches["EVAL"].spec, "loss")
-            outputs |= self.model_outputs(evaluate[1], {loss.value}.union(  # type: ignore[union-attr]
+            outputs |= self.model_outputs(evaluate[1], {self.eval_loss()}.union(
                 *(names_used(a) for m in evaluate[0] for a in m.arguments)))
         if predict is not None:
             outputs |= self.model_outputs(predict[1], names_used(predict[0]))
@@ -536,7 +545,7 @@ class _EstimatorEmitter:
                 f"        {step_call}" + save + "\n")
         if evaluate is not None:
             metrics, statements = evaluate
-            eval_loss: str = keyword(p.branches["EVAL"].spec, "loss").value  # type: ignore[union-attr]
+            eval_loss = self.eval_loss()
             needed = {eval_loss}.union(*(names_used(a) for m in metrics for a in m.arguments))
             body = self.step_lines(statements, [n for n in ordered if n in self.model_outputs(statements, needed)],
                                    model, False)
@@ -656,7 +665,8 @@ class _EstimatorEmitter:
         for element in hooks.elements:
             hook = element.value
             if not (isinstance(hook, cst.Call) and self.p.qualified(hook.func) == "tf.train.StopAtStepHook"):
-                self.block(hook, self.p.qualified(hook.func) if isinstance(hook, cst.Call) else "hook",
+                construct = (self.p.qualified(hook.func) or _code(hook.func)) if isinstance(hook, cst.Call) else "hook"
+                self.block(hook, construct,
                            "only StopAtStepHook is mapped (to the training loop's stop condition)")
                 continue
             num, step = keyword(hook, "num_steps", 0), keyword(hook, "last_step", 1)

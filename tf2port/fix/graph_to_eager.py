@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from tf2port.analysis.graph import (GLOBAL_STEP, GraphProgram, RunSite, Statement, analyse_graph, dotted,
-                                    keyword, names_used)
+                                    keyword, names_used, suite_lines)
 from tf2port.analysis.graph_io import SummaryFetch
 from tf2port.analysis.names import analyse
 from tf2port.analysis.structure import module_aliases
@@ -167,6 +167,13 @@ class StepFunction:
 
 def _code(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
+
+
+def _transformed(node: cst.CSTNode, transformer: cst.CSTTransformer) -> cst.CSTNode:
+    """``node`` after one of the rewrite's transformers: they replace nodes, never remove one."""
+    new = node.visit(transformer)
+    assert isinstance(new, cst.CSTNode)
+    return new
 
 
 def _expr(code: str) -> cst.BaseExpression:
@@ -347,7 +354,7 @@ class _Emitter:
         if stmt.qualified == GLOBAL_STEP:  # what TF1 creates: `global_step`, an int64 0 no optimizer updates
             new = _stmt(f"{stmt.defines[0]} = {self.tf}.Variable(0, dtype={self.tf}.int64, trainable=False, "
                         'name="global_step")\n')
-            return new.with_changes(leading_lines=stmt.node.leading_lines)
+            return new.with_changes(leading_lines=_leading(stmt.node))
         call = stmt.call
         assert call is not None
         name = keyword(call, "name", 0)
@@ -367,7 +374,7 @@ class _Emitter:
             args.append(f"trainable={_code(trainable)}")
         target = stmt.defines[0]
         new = _stmt(f"{target} = {self.tf}.Variable({', '.join(args)})\n")
-        return new.with_changes(leading_lines=stmt.node.leading_lines)
+        return new.with_changes(leading_lines=_leading(stmt.node))
 
     # ---- step functions -------------------------------------------------------------------------
     def plan(self) -> None:
@@ -497,8 +504,9 @@ class _Emitter:
         body_names = set().union(*(names_used(s.node) for s in fn.body)) if fn.body else set()
         rename = self.param_names(fn.params, body_names)
         lines: list[str] = []
-        statements = [self.body_statement(s, rename) for s in fn.body]
-        if any(s is None for s in statements):
+        converted = [self.body_statement(s, rename) for s in fn.body]
+        statements = [s for s in converted if s is not None]
+        if len(statements) < len(converted):
             return []
         uses_gradients = [i for i, s in enumerate(fn.body) if self.calls_gradients(s)]
         indent = "    "
@@ -554,7 +562,7 @@ class _Emitter:
         params = [rename.get(p, p) for p in inputs] + io.step_parameter(fn)
         code = f"{decorator}\ndef {fn.name}({', '.join(params)}):\n" + "\n".join(lines) + "\n"
         module = cst.parse_module(code)
-        stmts = list(module.body)
+        stmts: list[cst.BaseStatement] = list(module.body)
         stmts[0] = stmts[0].with_changes(leading_lines=self.blank_lines_around_def())
         return stmts
 
@@ -562,7 +570,7 @@ class _Emitter:
         """PEP 8: two blank lines around a module-level def, one around a def nested in the program's function."""
         return [cst.EmptyLine(indent=False)] if self.p.scope is not None else [cst.EmptyLine(), cst.EmptyLine()]
 
-    def applied_gradients(self, fn: StepFunction, statements: list[str | None], rename: dict[str, str]
+    def applied_gradients(self, fn: StepFunction, statements: list[str], rename: dict[str, str]
                           ) -> list[str] | None:
         """`compute_gradients` / edits of the pairs / `apply_gradients` as one tape step.
 
@@ -684,10 +692,10 @@ class _Emitter:
             call_code = spec[1].replace("{inputs}", spec[2])
             node = _stmt(f"{stmt.defines[0]} = {layer}({call_code})\n").with_changes(
                 leading_lines=[line for line in _leading(stmt.node) if line.comment])
-        node = node.visit(_OpRewriter(self, rename))
+        new = _transformed(node, _OpRewriter(self, rename))
         if self.rnn_states:
-            node = node.visit(rnn.StateReads(self.rnn_states))
-        code = _code(node)
+            new = _transformed(new, rnn.StateReads(self.rnn_states))
+        code = _code(new)
         return code.rstrip("\n")
 
     # ---- the module -----------------------------------------------------------------------------
@@ -742,7 +750,7 @@ class _Emitter:
         if role == "next" and "dataset" in stmt.extra:  # `x, y = ds.make_one_shot_iterator().get_next()`
             name = stmt.extra.setdefault("iterator_name", self.fresh("iterator"))
             return [_stmt(f"{name} = iter({_code(stmt.extra['dataset'])})\n").with_changes(
-                leading_lines=stmt.node.leading_lines)]
+                leading_lines=_leading(stmt.node))]
         if role in ("saver", "summary"):
             return io.module_statement(self, stmt)
         if role in ("placeholder", "op", "next", "initializer", "session", "drop", "gradients"):
@@ -757,26 +765,27 @@ class _Emitter:
             code = f"{self.layer_objects[stmt.index]} = {spec[0]}"
             # tf.layers lines stay as they were (existing goldens); contrib ones are wrapped at 100
             code = (code if stmt.qualified.startswith(LAYER_PREFIX_TF) else _wrap_call(code)) + "\n"
-            return [_stmt(code).with_changes(leading_lines=stmt.node.leading_lines)]
+            return [_stmt(code).with_changes(leading_lines=_leading(stmt.node))]
         if role == "layer_object" and not stmt.extra.get("module_class"):
             return self.layer_object(stmt)
         if role == "optimizer":
             assert stmt.call is not None
-            code = self.keras_optimizer(stmt.call, stmt.call)
-            if code is None:
+            optimizer_code = self.keras_optimizer(stmt.call, stmt.call)
+            if optimizer_code is None:
                 return []
-            return [_stmt(_wrap_call(f"{stmt.defines[0]} = {code}") + "\n").with_changes(
-                leading_lines=stmt.node.leading_lines)]
+            return [_stmt(_wrap_call(f"{stmt.defines[0]} = {optimizer_code}") + "\n").with_changes(
+                leading_lines=_leading(stmt.node))]
         if role == "train":
             optimizer = stmt.extra["optimizer"]
             out: list[cst.BaseStatement] = []
             if isinstance(optimizer, cst.Call):
-                code = self.keras_optimizer(optimizer, stmt.call)
-                if code is None:
+                assert stmt.call is not None  # the minimize / apply_gradients call
+                optimizer_code = self.keras_optimizer(optimizer, stmt.call)
+                if optimizer_code is None:
                     return []
                 name = self.optimizer_objects[stmt.index]
-                out.append(_stmt(_wrap_call(f"{name} = {code}") + "\n").with_changes(
-                    leading_lines=stmt.node.leading_lines))
+                out.append(_stmt(_wrap_call(f"{name} = {optimizer_code}") + "\n").with_changes(
+                    leading_lines=_leading(stmt.node)))
             return out + self.rmsprop_start(stmt)
         if role == "schedule":
             return [self.schedule(stmt)]
@@ -786,7 +795,7 @@ class _Emitter:
             dataset = func.value if isinstance(func, cst.Attribute) and func.attr.value == "make_one_shot_iterator" \
                 else stmt.call.args[0].value
             return [_stmt(f"{stmt.defines[0]} = iter({_code(dataset)})\n").with_changes(
-                leading_lines=stmt.node.leading_lines)]
+                leading_lines=_leading(stmt.node))]
         return [stmt.node]
 
     def layer_object(self, stmt: Statement) -> list[cst.BaseStatement]:
@@ -805,7 +814,7 @@ class _Emitter:
                 return []
             args.append(f"{key}={self.initializer(arg.value)}" if key and key.endswith("_initializer") else _arg(arg))
         code = f"{stmt.defines[0]} = {self.tf}.keras.layers.{kind}({', '.join(args)})"
-        return [_stmt(_wrap_call(code) + "\n").with_changes(leading_lines=stmt.node.leading_lines)]
+        return [_stmt(_wrap_call(code) + "\n").with_changes(leading_lines=_leading(stmt.node))]
 
     def rmsprop_start(self, train: Statement) -> list[cst.BaseStatement]:
         """TF1's RMSProp accumulator starts at 1.0: build the Keras optimizer and set its slots to ones."""
@@ -946,7 +955,7 @@ class _Emitter:
         steps = keyword(call, "decay_steps", 2)
         rate = keyword(call, "decay_rate", 3)
         staircase = keyword(call, "staircase", 4)
-        if None in (lr, step, steps, rate):
+        if lr is None or step is None or steps is None or rate is None:
             self.block(call, "exponential_decay", "decay arguments could not be mapped")
             return stmt.node
         step_def = self.defs.get(dotted(step) or "")
@@ -958,7 +967,7 @@ class _Emitter:
         if staircase is not None:
             args.append(f"staircase={_code(staircase)}")
         code = f"{stmt.defines[0]} = {self.tf}.keras.optimizers.schedules.ExponentialDecay({', '.join(args)})\n"
-        return _stmt(code).with_changes(leading_lines=stmt.node.leading_lines)
+        return _stmt(code).with_changes(leading_lines=_leading(stmt.node))
 
     def build(self) -> cst.Module | None:
         self.prepare_objects()
@@ -1035,7 +1044,7 @@ class _Emitter:
         transformer = _RunSiteRewriter(self)
         if stmt.role == "session_with":
             assert isinstance(stmt.node, cst.With)
-            out = [s for inner in stmt.node.body.body for s in _statements(inner.visit(transformer))]
+            out = [s for inner in suite_lines(stmt.node.body) for s in _statements(inner.visit(transformer))]
             out = io.rewrite_statements(self, out)
             if out:
                 out[0] = out[0].with_changes(leading_lines=[*_leading(stmt.node), *_leading(out[0])])
@@ -1099,9 +1108,9 @@ class _OpRewriter(cst.CSTTransformer):
                 return _expr(f"{_code(ref)}.{name[3:]}({_code(value)})")
         if name in LOSS_MAP:
             params, template = LOSS_MAP[name]
-            values = {p: keyword(updated, p, i) for i, p in enumerate(params)}
+            values = {p: value for i, p in enumerate(params) if (value := keyword(updated, p, i)) is not None}
             extra = [a for a in updated.args if a.keyword and a.keyword.value not in params]
-            if all(v is not None for v in values.values()) and not extra and len(updated.args) == len(params):
+            if len(values) == len(params) and not extra and len(updated.args) == len(params):
                 return _expr(template.format(tf=tf, **{k: _code(v) for k, v in values.items()}))
         return updated
 
@@ -1172,6 +1181,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
             return updated.with_changes(body=[small.with_changes(value=_numpy_values(expr))])
         if not site.fetch_list:
             if roles[0] == "train":
+                assert expr is not None  # a train op runs a step function
                 return updated.with_changes(body=[cst.Expr(expr)])
             value = _expr(self.e.read(site.fetches[0])) if expr is None else _numpy(expr)
             return updated.with_changes(body=[small.with_changes(value=value)])
@@ -1211,7 +1221,9 @@ class _RunSiteRewriter(cst.CSTTransformer):
                 statements.append(updated.with_changes(body=[small.with_changes(
                     targets=[small.targets[0].with_changes(target=new_target)], value=value)]))
         for name, fetch in variable_reads:
-            read = cst.Assign(targets=[cst.AssignTarget(target=name)], value=_expr(f"{fetch}.numpy()"))
+            # an element of an assignment target is a target (libcst types Element.value BaseExpression)
+            read = cst.Assign(targets=[cst.AssignTarget(target=name)],  # type: ignore[arg-type]
+                              value=_expr(f"{fetch}.numpy()"))
             line = cst.SimpleStatementLine(body=[read])
             statements.append(line if statements else updated.with_changes(body=[read]))
         return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
@@ -1273,7 +1285,8 @@ class _RunSiteRewriter(cst.CSTTransformer):
                      else f"[{_code(expr)}.numpy()]")
 
 
-def _statements(result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel) -> list[cst.BaseStatement]:
+def _statements(result: cst.BaseStatement | cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]
+                ) -> list[cst.BaseStatement]:
     """A transformed statement as a list: removed, replaced by one, or by several."""
     if isinstance(result, cst.RemovalSentinel):
         return []
@@ -1397,7 +1410,7 @@ def rewrite(text: str) -> Rewrite:
     except Exception as exc:  # noqa: BLE001 - a rewrite bug declines this module, the fallback still runs
         return Rewrite(None, [Declined(1, 1, "graph-to-eager", f"internal error in the rewrite ({exc}); "
                                                                "please report it with this file")])
-    if new is None:
+    if new is None or code is None:
         return Rewrite(None, emitter.blockers)
     dangling = _dangling_graph_names(code, program) or io.dangling(code, program)
     if dangling:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from tf2port.analysis.graph import RunSite, Statement, _children, dotted, keyword
+from tf2port.analysis.graph import RunSite, Statement, _children, dotted, function_body, keyword
 from tf2port.analysis.graph_io import FILE_WRITER, SaverUse
 
 if TYPE_CHECKING:
@@ -244,11 +244,10 @@ def rewrite_statements(emitter: _Emitter, statements: list[cst.BaseStatement]) -
     out: list[cst.BaseStatement] = []
     for stmt in statements:
         result = stmt.visit(rewriter)
-        if not isinstance(result, cst.RemovalSentinel):
-            out.append(result)  # type: ignore[arg-type]
-    if statements and out and out[0] is not statements[0] and statements[0].leading_lines \
-            and not out[0].leading_lines:  # type: ignore[attr-defined]
-        out[0] = out[0].with_changes(leading_lines=statements[0].leading_lines)  # type: ignore[attr-defined]
+        if isinstance(result, cst.BaseStatement):  # else removed (the rewriter never flattens)
+            out.append(result)
+    if statements and out and out[0] is not statements[0] and _leading(statements[0]) and not _leading(out[0]):
+        out[0] = out[0].with_changes(leading_lines=_leading(statements[0]))
     return out
 
 
@@ -433,10 +432,10 @@ def _absl_imports(emitter: _Emitter, module: cst.Module, local: dict[str, str], 
     carried: list[cst.EmptyLine] = []
     for stmt in module.body:  # `flags = tf.app.flags` is now `flags = flags`: the import binds it
         if _self_alias(stmt, {alias for alias, _ in finder.self_aliases}):
-            carried += list(stmt.leading_lines)  # type: ignore[attr-defined]
+            carried += list(stmt.leading_lines)
             continue
         if carried:
-            stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])  # type: ignore[attr-defined]
+            stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
             carried = []
         body.append(stmt)
     flag_values = finder.flag_values or {f"{local.get('flags', 'flags')}.FLAGS"}
@@ -454,8 +453,8 @@ def _absl_imports(emitter: _Emitter, module: cst.Module, local: dict[str, str], 
     body.insert(last_import + 1, cst.parse_statement(f"from absl import {names}\n"))
     if parse_at is not None and "sys" not in _module_bindings(module):
         first = imports[0] if imports else 0
-        body[first:first] = [cst.parse_statement("import sys\n").with_changes(leading_lines=body[first].leading_lines)]
-        body[first + 1] = body[first + 1].with_changes(leading_lines=[])  # type: ignore[attr-defined]
+        body[first:first] = [cst.parse_statement("import sys\n").with_changes(leading_lines=_leading(body[first]))]
+        body[first + 1] = body[first + 1].with_changes(leading_lines=[])
     return module.with_changes(body=body)
 
 
@@ -547,12 +546,13 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
     if not readers:
         return module
     body = list(module.body)
-    statements = body  # where the reader is called: the module, or the function that is the program
-    function_at = None
+    # where the reader is called: the module, or the function that is the program
+    statements: list[cst.BaseStatement] = list(body)
+    function_at, function = None, None
     if emitter.p.scope is not None:  # `def main(_): mnist = input_data.read_data_sets(...)`
-        function_at = next(i for i, s in enumerate(body) if isinstance(s, cst.FunctionDef)
-                           and s.name.value == emitter.p.scope.name.value)
-        statements = list(body[function_at].body.body)  # type: ignore[attr-defined]
+        function_at, function = next((i, s) for i, s in enumerate(body) if isinstance(s, cst.FunctionDef)
+                                     and s.name.value == emitter.p.scope.name.value)
+        statements = function_body(function)
     sites = [(i, stmt) for i, stmt in enumerate(statements) if _reader_call(stmt, readers) is not None]
     uses = [node for node in _name_reads(module) if node.value in readers]
     if len(sites) != 1 or len(uses) != 1:  # the finding points at the use the rewrite cannot follow
@@ -576,17 +576,18 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
     names = {key: emitter.fresh(key) for key in ("train_images", "train_labels", "test_images", "test_labels")}
     cls = emitter.fresh("MnistSplit")
     labels = f"{np_alias or 'np'}.eye(10)[labels]" if one_hot is not None and one_hot.value == "True" else "labels"
-    target = _code(stmt.body[0].targets[0].target)  # type: ignore[attr-defined]
+    assign = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    assert isinstance(assign, cst.Assign)  # _reader_call found `mnist = input_data.read_data_sets(...)`
+    target = _code(assign.targets[0].target)
     class_def = cst.parse_module(MNIST_SPLIT.format(cls=cls, np=np_alias or "np", labels=labels)).body
     load = cst.parse_module(MNIST_LOAD.format(cls=cls, tf=emitter.tf, target=target, **names)).body
     class_def = [class_def[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])]
-    if function_at is None:
-        load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *stmt.leading_lines]),
+    if function_at is None or function is None:
+        load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *_leading(stmt)]),
                 *load[1:]]
         body[index:index + 1] = class_def + load
     else:  # the class at module level, before the function; the loading where the reader was called
-        statements[index:index + 1] = [load[0].with_changes(leading_lines=stmt.leading_lines), *load[1:]]
-        function = body[function_at]
+        statements[index:index + 1] = [load[0].with_changes(leading_lines=_leading(stmt)), *load[1:]]
         body[function_at] = function.with_changes(body=function.body.with_changes(body=statements))
         body[function_at:function_at] = class_def
     body = [s for s in body if not _imports_tutorial(s)]
@@ -597,8 +598,8 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
         first = next((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
                       and isinstance(s.body[0], (cst.Import, cst.ImportFrom))), 0)
         new = [cst.parse_statement(code) for code in imports]
-        new[0] = new[0].with_changes(leading_lines=body[first].leading_lines)  # type: ignore[attr-defined]
-        body[first] = body[first].with_changes(leading_lines=[])  # type: ignore[attr-defined]
+        new[0] = new[0].with_changes(leading_lines=body[first].leading_lines)
+        body[first] = body[first].with_changes(leading_lines=[])
         body[first:first] = new
     return module.with_changes(body=body)
 
@@ -643,18 +644,18 @@ def _unsupported_reader_use(original: cst.Module, scope: cst.FunctionDef | None,
                             ) -> cst.CSTNode:
     """Where the source uses the tutorial reader in a way the rewrite cannot follow (a node of the original, so
     its line is known): a second reader call, or a use outside the one `read_data_sets` statement."""
-    statements = list(scope.body.body) if scope is not None else list(original.body)
+    statements = function_body(scope) if scope is not None else list(original.body)
     sites = [stmt for stmt in statements if _reader_call(stmt, readers) is not None]
     if len(sites) > 1:
         return sites[1]
-    inside = {id(node) for node in _name_reads(cst.Module(body=sites[:1]))}
+    inside = {id(node) for node in _name_reads(sites[0])} if sites else set()
     return next((node for node in _name_reads(original) if node.value in readers and id(node) not in inside), original)
 
 
-def _name_reads(module: cst.Module) -> list[cst.Name]:
-    """Every name read in the module outside import statements, in source order (the module's own nodes)."""
+def _name_reads(root: cst.CSTNode) -> list[cst.Name]:
+    """Every name read in ``root`` outside import statements, in source order (the tree's own nodes)."""
     found: list[cst.Name] = []
-    stack: list[cst.CSTNode] = [module]
+    stack: list[cst.CSTNode] = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):

@@ -315,6 +315,8 @@ class _Emitter:
                 body.append(new)
                 continue
             if stmt is self.p.driver:
+                if not isinstance(stmt.body, cst.IndentedBlock):
+                    return None  # `def main(): ...` on one line: small statements, no call site lines to rebuild
                 inner = self.statements(stmt.body.body)
                 if inner is None:
                     return None

@@ -176,11 +176,11 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
         from tf2port.fix import library  # libcst: paid only when fixing
 
         before = before or lint_text(text, path, active)
-        converted = library.rewrite(text)
-        if converted.text is not None:
-            text, structural, tree = converted.text, True, parse(converted.text, path)
-            notes = [_public_class_note(entry, path) for entry in converted.public_classes]
-        declined += [_declined_diagnostic(d, path, "library rewrite") for d in converted.declined]
+        library_converted = library.rewrite(text)
+        if library_converted.text is not None:
+            text, structural, tree = library_converted.text, True, parse(library_converted.text, path)
+            notes = [_public_class_note(entry, path) for entry in library_converted.public_classes]
+        declined += [_declined_diagnostic(d, path, "library rewrite") for d in library_converted.declined]
     if graph_rules and _opens_session(tree, text):
         from tf2port.fix import graph_to_eager  # libcst: paid only when fixing
 

@@ -41,7 +41,7 @@ def mlp(input_shape: tuple[int, ...], num_classes: int) -> keras.Model:
 
 def _image_shape(input_shape: tuple[int, ...], model: str) -> tuple[int, int, int]:
     if len(input_shape) == 3:
-        return input_shape  # type: ignore[return-value]
+        return input_shape
     if len(input_shape) == 2:
         return (*input_shape, 1)
     raise ModelError(

@@ -87,6 +87,8 @@ def build(tf1: Any, quiet_run: Callable[..., Any]) -> types.ModuleType:
     class _Built:
         """One graph for one mode and input function, its session and what each step runs."""
 
+        initialised: bool  # declared here: mypy cannot infer it through the function-local forward references
+
         def __init__(self, estimator: Estimator, mode: str, input_fn: Callable[..., Any]) -> None:
             self.graph = tf1.Graph()
             with self.graph.as_default():

@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.argv = [str(script), *opts.args]
     sys.path.insert(0, str(script.parent))
     real_stdout = sys.stdout
-    sys.stdout = Tee(real_stdout, rec.write)  # type: ignore[assignment]
+    sys.stdout = Tee(real_stdout, rec.write)
     status, error = "ok", ""
     try:
         if opts.side == "v2":

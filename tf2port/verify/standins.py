@@ -118,7 +118,7 @@ def tutorials_modules() -> dict[str, types.ModuleType]:
              "tensorflow.examples.tutorials.mnist.input_data"]
     mods = {name: types.ModuleType(name) for name in names}
     for name in names[:-1]:
-        mods[name].__path__ = []  # type: ignore[attr-defined]
+        mods[name].__path__ = []
     data = mods[names[-1]]
     data.read_data_sets = read_data_sets  # type: ignore[attr-defined]
     data.DataSet = DataSet  # type: ignore[attr-defined]

@@ -57,7 +57,7 @@ def _contrib(tf1: Any) -> dict[str, types.ModuleType]:
     """Stand-ins for the ``tf.contrib`` pieces TF1 tutorials used most."""
     mods: dict[str, types.ModuleType] = {}
     contrib = types.ModuleType("tensorflow.contrib")
-    contrib.__path__ = []  # type: ignore[attr-defined]
+    contrib.__path__ = []
 
     def missing(name: str) -> Any:
         raise AttributeError(f"cannot run the original: needs tf.contrib.{name}, which verify "

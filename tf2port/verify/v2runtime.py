@@ -100,7 +100,7 @@ class V2Runtime:
                     runtime.rec.event(type(schedule).__name__, value)
                 return value
 
-            cls.__call__ = call
+            cls.__call__ = call  # type: ignore[method-assign]  # patched on purpose: records every schedule value
 
     def _patch_dropout(self) -> None:
         tf = self.tf
