@@ -22,6 +22,9 @@ GRAPH_ONLY = frozenset({
     "tf.placeholder", "tf.placeholder_with_default", "tf.sparse_placeholder", "tf.sparse.placeholder",
     "tf.Session", "tf.InteractiveSession",
 })
+# ... and TF1 APIs that raise under eager execution when a script uses them at module level (inside a function
+# they may belong to a library module, where switching eager execution off on import would break its importers)
+GRAPH_ONLY_IN_SCRIPTS = frozenset({"tf.summary.FileWriter", "tf.train.Saver"})
 EAGER_SWITCHES = frozenset({"tf.disable_eager_execution", "tf.disable_v2_behavior"})
 GRAPH_RULES = ("TF201", "TF202")
 
@@ -94,11 +97,15 @@ def _eager_switch(info: ModuleInfo, index: LineIndex, diagnostics: list[Diagnost
 
     Planned on the same text as the other edits, so one run applies everything at once.
     """
-    if not any(d.code in GRAPH_RULES for d in diagnostics):
-        return []
     names = {ref.name for ref in info.references}
-    if not names & GRAPH_ONLY or names & EAGER_SWITCHES:
+    if names & EAGER_SWITCHES:
         return []
+    if not (names & GRAPH_ONLY and any(d.code in GRAPH_RULES for d in diagnostics)):
+        functions = [(s.lineno, s.end_lineno or s.lineno) for s in info.tree.body
+                     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        if not any(ref.name in GRAPH_ONLY_IN_SCRIPTS and not any(a <= ref.node.lineno <= b for a, b in functions)
+                   for ref in info.references):
+            return []
     rewritten = {d.span.line for d in applied if d.code == "TF105"}
     body = info.tree.body
     anchor = alias = None
@@ -213,6 +220,9 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
         if structural and "estimator" in original and _estimator_rewrite(current) is not None:
             raise FixFailed("the Estimator rewrite is not idempotent; file left unchanged")
         current_tree = parse(current, path)  # the rewrites rerun behind the same gates as the first run
+        problem = _compile_error(current_tree, path)
+        if problem is not None and _compile_error(parse(original, path), path) is None:
+            raise FixFailed(f"the rewritten code does not compile ({problem}); file left unchanged")
         if structural and ((_opens_session(current_tree, current)
                             and _graph_rewrite(current) not in (None, current))
                            or (_library_candidate(current, current_tree) and _library_rewrite(current) is not None)):
@@ -223,6 +233,18 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
         renamed = {d.code for d in applied_names}
         applied += [d for d in _applied(before, remaining) if d.code not in renamed]
     return FixOutcome(current, tuple(applied), tuple(_merge_declined(remaining, notes)))
+
+
+def _compile_error(tree: ast.Module, path: str) -> str | None:
+    """What the compiler rejects beyond the parser (`from __future__` after other code, `return` outside a
+    function...); top-level `await` is allowed, as notebooks use it."""
+    try:
+        compile(tree, path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg}, line {exc.lineno}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def _public_class_note(entry: tuple[int, int, str, str], path: str) -> Diagnostic:

@@ -54,6 +54,7 @@ class Saver(Rule):
             """,
             """
             import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
             saver = tf.compat.v1.train.Saver(max_to_keep=3)
             """,
         ),

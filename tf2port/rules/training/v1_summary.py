@@ -83,6 +83,7 @@ class V1Summary(Rule):
             """,
             """
             import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
             merged = tf.compat.v1.summary.merge_all()
             writer = tf.compat.v1.summary.FileWriter("logs")
             """,
