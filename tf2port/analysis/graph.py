@@ -689,6 +689,20 @@ class _Analyser:
             self.defined[name] = "op"
         self.statements.append(Statement(index, stmt, "op", defines=defines, uses=graph_uses))
 
+    def variable_container(self, value: cst.BaseExpression) -> str | None:
+        """"dict" or "list" for a literal dict or list (or tuple) whose every value is a `tf.Variable(...)` call."""
+        if isinstance(value, cst.Dict):
+            items = [e.value if isinstance(e, cst.DictElement) else None for e in value.elements]
+            kind = "dict"
+        elif isinstance(value, (cst.List, cst.Tuple)):
+            items = [e.value if isinstance(e, cst.Element) else None for e in value.elements]
+            kind = "list"
+        else:
+            return None
+        if not items or not all(isinstance(v, cst.Call) and self.qualified(v.func) == "tf.Variable" for v in items):
+            return None
+        return kind
+
     def session_item(self, stmt: cst.With) -> str | None:
         for item in stmt.items:
             if isinstance(item.item, cst.Call) and self.qualified(item.item.func) in SESSIONS:
@@ -749,6 +763,10 @@ class _Analyser:
             extra["dataset"] = self.one_shot_dataset(call.func.value)
         elif name in INITIALIZERS:
             role = "initializer"
+        elif len(targets) == 1 and self.variable_container(value) is not None:
+            role = "variable"  # `weights = {"h1": tf.Variable(...), ...}`: the loss reads `weights["h1"]`
+            extra["container"] = self.variable_container(value)
+            name = "tf.Variable"
         if role is None:
             if any(n in self.defined for n in uses) or self.is_tf_expression(value):
                 if self.contains_run(value):

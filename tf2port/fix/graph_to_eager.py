@@ -424,6 +424,11 @@ class _Emitter:
         stmt = self.defs[fetch]
         if stmt.role == "schedule":  # the Keras schedule evaluated at the step TF1 would have read
             return f"{fetch}({self.schedule_step(stmt)}).numpy()"
+        container = stmt.extra.get("container")  # TF1 fetched a dict/list of variables as one of arrays
+        if container == "dict":
+            return f"{{key: value.numpy() for key, value in {fetch}.items()}}"
+        if container == "list":
+            return f"[value.numpy() for value in {fetch}]"
         return f"{fetch}.numpy()"
 
     @staticmethod
@@ -658,7 +663,9 @@ class _Emitter:
         layers: list[str] = []
         for stmt in self.p.statements:
             if stmt.role == "variable" and stmt.defines[0] in used and not self.non_trainable(stmt):
-                names.append(stmt.defines[0])
+                container = stmt.extra.get("container")  # its variables, in creation order
+                names.append({"dict": f"*{stmt.defines[0]}.values()", "list": f"*{stmt.defines[0]}"}.get(
+                    container or "", stmt.defines[0]))
             weighted = stmt.qualified[len(LAYER_PREFIX_TF):] not in WEIGHTLESS_LAYERS
             kind = stmt.qualified[len(LAYER_PREFIX_TF):]
             if stmt.role == "layer_object" and stmt.defines[0] in used and stmt.defines[0] not in layers \
@@ -674,6 +681,8 @@ class _Emitter:
     def non_trainable(stmt: Statement) -> bool:
         if stmt.qualified == GLOBAL_STEP:
             return True
+        if "container" in stmt.extra:
+            return False
         call = stmt.call
         value = keyword(call, "trainable", None) if call is not None else None
         return value is not None and _code(value) == "False"
@@ -1223,7 +1232,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
         for name, fetch in variable_reads:
             # an element of an assignment target is a target (libcst types Element.value BaseExpression)
             read = cst.Assign(targets=[cst.AssignTarget(target=name)],  # type: ignore[arg-type]
-                              value=_expr(f"{fetch}.numpy()"))
+                              value=_expr(self.e.read(fetch)))
             line = cst.SimpleStatementLine(body=[read])
             statements.append(line if statements else updated.with_changes(body=[read]))
         return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
@@ -1279,7 +1288,7 @@ class _RunSiteRewriter(cst.CSTTransformer):
             if sum(1 for r in roles if r != "variable") > 1:
                 self.e.block(site.call, "Session.run", "variables and several values fetched inside an expression")
                 return updated
-            return _expr("[" + ", ".join(f"{f}.numpy()" if r == "variable" else _code(_numpy(expr))
+            return _expr("[" + ", ".join(self.e.read(f) if r == "variable" else _code(_numpy(expr))
                                           for f, r in zip(site.fetches, roles)) + "]")
         return _expr(f"[value.numpy() for value in {_code(expr)}]" if len(site.fetches) > 1
                      else f"[{_code(expr)}.numpy()]")
