@@ -480,9 +480,13 @@ class _Analyser:
 
     def check_unsupported(self, node: cst.CSTNode) -> bool:
         found = False
-        for call in calls_in(node):
+        calls = calls_in(node)
+        # `FileWriter(logdir, graph=tf.get_default_graph())`: the writer rewrite drops the graph argument
+        writer_graphs = {id(graph) for call in calls if self.qualified(call.func) == graph_io.FILE_WRITER
+                         for graph in [keyword(call, "graph", 1)] if isinstance(graph, cst.Call)}
+        for call in calls:
             name = self.qualified(call.func)
-            if name is None:
+            if name is None or (name == "tf.get_default_graph" and id(call) in writer_graphs):
                 continue
             if name in SESSIONS and not self.session_call_allowed(call):
                 self.block(call, name, "a session created inside an expression (`tf.Session().run(...)`)")
