@@ -823,7 +823,7 @@ class _Analyser:
 
     # run sites ----------------------------------------------------------------------------------
     def find_run_sites(self) -> None:
-        for stmt in self.statements:
+        for stmt in list(self.statements):  # a fetched expression adds an op statement (see fetch_expression)
             if stmt.role not in ("host", "session_with"):
                 continue
             for call in calls_in(stmt.node):
@@ -856,6 +856,9 @@ class _Analyser:
                 keyed = self.fetch_dict(fetches_node)
                 if keyed is not None:
                     return RunSite(call, keyed[1], False, self.feeds(feeds, call) or {}, line, fetch_keys=keyed[0])
+            computed = self.fetch_expression(fetches_node)
+            if computed is not None:  # `sess.run(accuracy * 100, feed)`: an op of its own, computed in the step
+                return RunSite(call, (computed,), False, self.feeds(feeds, call) or {}, line)
             names = self.fetch_names(fetches_node, call)
             if names is None:
                 return None
@@ -868,6 +871,47 @@ class _Analyser:
             assert receiver is not None  # a name in self.defined
             return RunSite(call, (receiver,), False, self.feeds(feeds, call) or {}, line)
         return None
+
+    def fetch_expression(self, node: cst.BaseExpression) -> str | None:
+        """A fetched expression over graph values (`accuracy * 100`, `tf.add(a, b)`) becomes an op statement.
+
+        The op is placed after the last statement it reads and named after the first graph value it
+        reads (`accuracy_value`), so the run gets a step function like any fetched op. Only plain
+        computations qualify: no attribute of a graph value (`W.initializer` is an assign op), no
+        lambda, no run inside, and graph values that are ops, layers, variables or placeholders.
+        """
+        if isinstance(node, (cst.Name, cst.List, cst.Tuple, cst.Dict)) or self.contains_run(node):
+            return None
+        graph = [n for n in _name_uses(node, into_lambdas=True) if n in self.defined]
+        if not graph or any(self.defined[n] not in ("op", "layer", "variable", "placeholder") for n in graph):
+            return None
+        stack: list[cst.CSTNode] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Lambda):
+                return None
+            if isinstance(current, cst.Attribute):
+                root: cst.BaseExpression = current
+                while isinstance(root, cst.Attribute):
+                    root = root.value
+                if isinstance(root, cst.Name) and root.value in self.defined:
+                    return None
+            stack.extend(_children(current))
+        taken = names_used(self.module) | set(self.defined)
+        computed = [n for n in graph if self.defined[n] in ("op", "layer")] or graph  # named after what it computes
+        base = f"{min(computed, key=self.definition_order)}_value"
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base}_{n}", n + 1
+        after = max((i for i, stmt in enumerate(self.statements) if set(stmt.defines) & set(graph)), default=-1)
+        index = self.statements[after].index if after >= 0 else 0
+        line = cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=node)])
+        self.statements.insert(after + 1, Statement(index, line, "op", defines=(name,), uses=frozenset(graph)))
+        self.defined[name] = "op"
+        return name
+
+    def definition_order(self, name: str) -> int:
+        return next((i for i, stmt in enumerate(self.statements) if name in stmt.defines), len(self.statements))
 
     def is_initializer(self, node: cst.BaseExpression) -> bool:
         """`tf.global_variables_initializer()` run directly, or a name bound to it (`sess.run(init)`)."""
