@@ -308,19 +308,6 @@ def file_writer(emitter: _Emitter, call: cst.Call) -> str:
     return f"{emitter.tf}.summary.create_file_writer({', '.join(args)})"
 
 
-def dangling(code: str, program: Any) -> tuple[str, int] | None:
-    """A Saver or summary name the output still reads: it no longer exists (a NameError)."""
-    import ast
-
-    removed = {name for s in program.statements if s.role in ("saver", "summary") for name in s.defines}
-    tree = ast.parse(code)
-    bound = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in removed - bound:
-            return node.id, node.lineno
-    return None
-
-
 # --- flags, app and logging: absl ----------------------------------------------------------------
 # TF1's tf.app / tf.flags / tf.logging members and their absl module (tf.app.flags is absl.flags)
 ABSL_MODULES = {"tf.app.flags": "flags", "tf.flags": "flags", "tf.logging": "logging", "tf.app": "app"}
