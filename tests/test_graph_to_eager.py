@@ -279,7 +279,7 @@ def test_unsupported_constructs_decline_with_their_line(construct, source):
 
         main()
         """),
-])
+], ids=["print-placeholder", "ops-built-in-session", "main-local"])
 def test_a_removed_graph_name_read_outside_the_graph_declines_at_that_read_in_the_source(name, line, col, source):
     result = rewrite(dd(source))
     assert result.text is None
