@@ -232,6 +232,99 @@ def test_unsupported_constructs_decline_with_their_line(construct, source):
     assert any(d.span.line == line for d in outcome.remaining if "declined" in d.message)
 
 
+@pytest.mark.parametrize(("name", "line", "col", "source"), [
+    # the generated `compute_y(x)` parameter is also called `x`: it does not bind the module's `x`
+    ("x", 7, 7, """
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.Variable([[1.0], [2.0]])
+        y = tf.matmul(x, w)
+
+        print(x)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y, feed_dict={x: [[1.0, 1.0]]}))
+        """),
+    # ops built inside the session block read `pred`, which now lives in `train_step` only
+    ("pred", 13, 34, """
+        import numpy as np
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [None, 2])
+        y = tf.placeholder(tf.float32, [None, 2])
+        w = tf.Variable(tf.zeros([2, 2]))
+        pred = tf.nn.softmax(tf.matmul(x, w))
+        cost = tf.reduce_mean(tf.square(pred - y))
+        train = tf.train.GradientDescentOptimizer(0.5).minimize(cost)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train, feed_dict={x: np.eye(2), y: np.eye(2)})
+            correct = tf.equal(tf.argmax(pred, 1), tf.argmax(y, 1))
+            accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
+            print(accuracy.eval({x: np.eye(2), y: np.eye(2)}))
+        """),
+    # the program is `main()`'s body: its locals, not the module's names
+    ("x", 7, 11, """
+        import tensorflow as tf
+
+        def main():
+            x = tf.placeholder(tf.float32, [None, 2], name="x")
+            w = tf.Variable([[1.0], [2.0]])
+            y = tf.matmul(x, w)
+            print(x.name)
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                print(sess.run(y, feed_dict={x: [[1.0, 1.0]]}))
+
+        main()
+        """),
+], ids=["print-placeholder", "ops-built-in-session", "main-local"])
+def test_a_removed_graph_name_read_outside_the_graph_declines_at_that_read_in_the_source(name, line, col, source):
+    result = rewrite(dd(source))
+    assert result.text is None
+    assert [(d.construct, d.line, d.col) for d in result.declined] == [(name, line, col)]
+    assert f"`{name}` is used here but the rewrite removes it" in result.declined[0].reason
+
+
+def test_a_parameter_of_a_user_function_named_like_a_placeholder_is_not_a_dangling_read():
+    before = """
+        import tensorflow as tf
+
+
+        def show(x):
+            print(x)
+
+
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.Variable([[1.0], [2.0]])
+        y = tf.matmul(x, w)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            show(sess.run(y, feed_dict={x: [[1.0, 1.0]]}))
+        """
+    after = """
+        import tensorflow as tf
+
+
+        def show(x):
+            print(x)
+
+
+        w = tf.Variable([[1.0], [2.0]])
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def compute_y(x):
+            y = tf.matmul(x, w)
+            return y
+
+
+        show(compute_y([[1.0, 1.0]]).numpy())
+        """
+    assert rewrite(dd(before)).text == dd(after)
+
+
 def test_library_module_without_runs_is_not_restructured():
     source = "import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\nh = tf.layers.dense(x, 4)\n"
     assert rewrite(source).text is None

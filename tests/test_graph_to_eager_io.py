@@ -537,6 +537,97 @@ def test_an_unsupported_use_of_the_tutorial_reader_is_declined_at_that_use(extra
     assert "tf.compat.v1.Session()" in outcome.text
 
 
+def test_reader_imports_go_after_the_docstring_and_future_imports():
+    """`from __future__` must stay first (after the docstring) or the module does not compile."""
+    from tf2port.fix.graph_to_eager_io import MNIST_SPLIT
+
+    before = """
+        \"\"\"Softmax on MNIST.\"\"\"
+        from __future__ import print_function
+        import tensorflow as tf
+        from tensorflow.examples.tutorials.mnist import input_data
+
+        mnist = input_data.read_data_sets("/tmp/data/", one_hot=True)
+        x = tf.placeholder(tf.float32, [None, 784])
+        w = tf.Variable(tf.zeros([784, 10]))
+        y = tf.matmul(x, w)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(y, feed_dict={x: mnist.test.images[:2]}))
+        """
+    head = """
+        \"\"\"Softmax on MNIST.\"\"\"
+        from __future__ import print_function
+        import types
+        import numpy as np
+        import tensorflow as tf
+
+
+        """
+    tail = """
+
+
+        (train_images, train_labels), (test_images, test_labels) = tf.keras.datasets.mnist.load_data()
+        mnist = types.SimpleNamespace(
+            train=MnistSplit(train_images[5000:], train_labels[5000:]),
+            validation=MnistSplit(train_images[:5000], train_labels[:5000]),
+            test=MnistSplit(test_images, test_labels),
+        )
+        w = tf.Variable(tf.zeros([784, 10]))
+
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 784], tf.float32)])
+        def compute_y(x):
+            y = tf.matmul(x, w)
+            return y
+
+
+        print(compute_y(mnist.test.images[:2]).numpy())
+        """
+    split = MNIST_SPLIT.format(cls="MnistSplit", np="np", labels="np.eye(10)[labels]")
+    assert rewrite(dd(before)).text == dd(head) + split.strip("\n") + textwrap.dedent(tail)
+
+
+def test_flag_parsing_import_goes_after_the_docstring_and_future_imports():
+    before = """
+        \"\"\"Prints a constant.\"\"\"
+        from __future__ import absolute_import
+        import tensorflow as tf
+
+        flags = tf.app.flags
+        flags.DEFINE_integer("steps", 3, "number of steps")
+        FLAGS = flags.FLAGS
+
+        x = tf.constant(2.0)
+        with tf.Session() as sess:
+            for _ in range(FLAGS.steps):
+                print(sess.run(x))
+        """
+    after = """
+        \"\"\"Prints a constant.\"\"\"
+        from __future__ import absolute_import
+        import sys
+        import tensorflow as tf
+        from absl import flags
+
+        flags.DEFINE_integer("steps", 3, "number of steps")
+        FLAGS = flags.FLAGS
+        # absl parses flags when told to (tf.app.flags parsed them on first use)
+        FLAGS(sys.argv)
+
+
+        @tf.function
+        def compute_x():
+            x = tf.constant(2.0)
+            return x
+
+
+        for _ in range(FLAGS.steps):
+            print(compute_x().numpy())
+        """
+    assert fix(before) == dd(after)
+
+
 def test_tutorial_reader_import_is_gone_from_the_converted_program():
     converted = (PROGRAMS / "mnist_softmax" / "expected.py").read_text()
     assert "tensorflow.examples" not in converted and "input_data" not in converted

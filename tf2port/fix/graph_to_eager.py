@@ -26,6 +26,7 @@ from tf2port.analysis.names import analyse
 from tf2port.analysis.structure import module_aliases
 from tf2port.fix import rnn
 from tf2port.fix import graph_to_eager_io as io
+from tf2port.fix.name_scopes import Scopes
 
 # TF1 optimizer -> (Keras class, v1 positional params, {v1 param: keras param}, TF1 defaults Keras lacks)
 OPTIMIZER_MAP: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str]]] = {
@@ -1421,33 +1422,63 @@ def rewrite(text: str) -> Rewrite:
                                                                "please report it with this file")])
     if new is None or code is None:
         return Rewrite(None, emitter.blockers)
-    dangling = _dangling_graph_names(code, program) or io.dangling(code, program)
-    if dangling:
-        name, line = dangling
-        return Rewrite(None, [Declined(line, 1, name, f"`{name}` is still used outside the graph after the rewrite")])
+    dangling = _dangling_use(code, program)
+    if dangling is not None:
+        return Rewrite(None, [dangling])
     return Rewrite(code, [], emitter.rewritten)
 
 
-def _dangling_graph_names(code: str, program: GraphProgram) -> tuple[str, int] | None:
-    """A removed graph name (placeholder, op, feed dict...) that the output still reads: a NameError."""
-    removed = {name for s in program.statements if s.role in ("placeholder", "op", "next", "train", "initializer",
-                                                             "session", "drop", "iterator", "gradients")
-               for name in s.defines} | program.feed_names | program.session_names
-    tree: ast.AST = ast.parse(code)
-    if program.scope is not None:  # the removed names were the function's locals
-        tree = next(node for node in tree.body if isinstance(node, ast.FunctionDef)  # type: ignore[attr-defined]
-                    and node.name == program.scope.name.value)
-    bound: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in removed - bound:
-            return node.id, node.lineno
-    return None
+# statements whose names the rewrite removes (graph values, sessions, savers, summaries)
+REMOVED_ROLES = frozenset({"placeholder", "op", "next", "train", "initializer", "session", "drop", "iterator",
+                           "gradients", "saver", "summary"})
+
+
+def _dangling_use(code: str, program: GraphProgram) -> Declined | None:
+    """A removed graph name (placeholder, op, feed dict, saver...) that the output still reads: a NameError.
+
+    A load counts as dangling when no scope around it binds the name: a generated
+    `train_step(x)` parameter does not bind the module-level `x` that `print(x)` reads. The
+    finding points at the use in the original source, where the user can see it.
+    """
+    removed = {name for s in program.statements if s.role in REMOVED_ROLES for name in s.defines} \
+        | program.feed_names | program.session_names
+    output = Scopes(_program_root(ast.parse(code), program))
+    unbound = list(dict.fromkeys(load.id for load in output.loads(removed) if output.binder(load) is None))
+    if not unbound:
+        return None
+    name = unbound[0]
+    line, col = _original_use(program, name)
+    return Declined(line, col, name, f"`{name}` is used here but the rewrite removes it (it becomes part of a "
+                                     "tf.function or disappears); the output would raise NameError")
+
+
+def _program_root(tree: ast.Module, program: GraphProgram) -> ast.AST:
+    """The program's scope in ``tree``: the module, or the function whose body is the program."""
+    if program.scope is None:
+        return tree
+    return next((node for node in tree.body if isinstance(node, ast.FunctionDef)
+                 and node.name == program.scope.name.value), tree)
+
+
+def _original_use(program: GraphProgram, name: str) -> tuple[int, int]:
+    """Line and column (1-based) of the first read of ``name`` in the source the rewrite does not replace.
+
+    Reads in removed statements (the graph code) and in run sites (rewritten to calls) are
+    skipped; what remains is the use that keeps the name alive.
+    """
+    replaced = [program.positions.get(s.node) for s in program.statements
+                if s.role in REMOVED_ROLES or set(s.defines) & program.feed_names]
+    rewritten = [program.positions.get(site.call) for site in program.run_sites]
+    source = Scopes(_program_root(ast.parse(program.module.code), program))
+    loads = [load for load in source.loads({name}) if source.binder(load) is source.root]
+
+    def inside(load: ast.Name, ranges: list) -> bool:
+        where = (load.lineno, load.col_offset)
+        return any(r is not None and (r.start.line, r.start.column) <= where < (r.end.line, r.end.column)
+                   for r in ranges)
+
+    for candidates in ([n for n in loads if not inside(n, replaced + rewritten)],
+                       [n for n in loads if not inside(n, replaced)]):
+        if candidates:
+            return candidates[0].lineno, candidates[0].col_offset + 1
+    return 1, 1

@@ -17,7 +17,9 @@ analysis is :mod:`tf2port.analysis.graph_io`.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from itertools import dropwhile
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -36,6 +38,30 @@ def _code(node: cst.CSTNode) -> str:
 
 def _leading(node: cst.CSTNode) -> list[cst.EmptyLine]:
     return list(getattr(node, "leading_lines", []))
+
+
+def import_slot(body: Sequence[cst.BaseStatement]) -> int:
+    """Where an added import goes: before the first import, after the docstring and `from __future__` imports.
+
+    Python requires `from __future__` imports (after an optional docstring) before any other
+    statement: an import placed above them makes the module fail to compile.
+    """
+    head = 0
+    for index, stmt in enumerate(body):
+        if _is_future_import(stmt) or (index == 0 and _is_docstring(stmt)):
+            head = index + 1
+    return next((index for index, stmt in enumerate(body[head:], head) if isinstance(stmt, cst.SimpleStatementLine)
+                 and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))), head)
+
+
+def _is_future_import(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.ImportFrom) \
+        and isinstance(stmt.body[0].module, cst.Name) and stmt.body[0].module.value == "__future__"
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 # --- module level: checkpoints ---------------------------------------------------------------
@@ -308,19 +334,6 @@ def file_writer(emitter: _Emitter, call: cst.Call) -> str:
     return f"{emitter.tf}.summary.create_file_writer({', '.join(args)})"
 
 
-def dangling(code: str, program: Any) -> tuple[str, int] | None:
-    """A Saver or summary name the output still reads: it no longer exists (a NameError)."""
-    import ast
-
-    removed = {name for s in program.statements if s.role in ("saver", "summary") for name in s.defines}
-    tree = ast.parse(code)
-    bound = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in removed - bound:
-            return node.id, node.lineno
-    return None
-
-
 # --- flags, app and logging: absl ----------------------------------------------------------------
 # TF1's tf.app / tf.flags / tf.logging members and their absl module (tf.app.flags is absl.flags)
 ABSL_MODULES = {"tf.app.flags": "flags", "tf.flags": "flags", "tf.logging": "logging", "tf.app": "app"}
@@ -449,10 +462,9 @@ def _absl_imports(emitter: _Emitter, module: cst.Module, local: dict[str, str], 
         body.insert(parse_at, parse)
     imports = [i for i, stmt in enumerate(body) if isinstance(stmt, cst.SimpleStatementLine)
                and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))]
-    last_import = max(imports, default=-1)
-    body.insert(last_import + 1, cst.parse_statement(f"from absl import {names}\n"))
+    body.insert(imports[-1] + 1 if imports else import_slot(body), cst.parse_statement(f"from absl import {names}\n"))
     if parse_at is not None and "sys" not in _module_bindings(module):
-        first = imports[0] if imports else 0
+        first = import_slot(body)
         body[first:first] = [cst.parse_statement("import sys\n").with_changes(leading_lines=_leading(body[first]))]
         body[first + 1] = body[first + 1].with_changes(leading_lines=[])
     return module.with_changes(body=body)
@@ -583,7 +595,8 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
     load = cst.parse_module(MNIST_LOAD.format(cls=cls, tf=emitter.tf, target=target, **names)).body
     class_def = [class_def[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])]
     if function_at is None or function is None:
-        load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *_leading(stmt)]),
+        comments = list(dropwhile(lambda line: line.comment is None, _leading(stmt)))  # two blank lines already
+        load = [load[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments]),
                 *load[1:]]
         body[index:index + 1] = class_def + load
     else:  # the class at module level, before the function; the loading where the reader was called
@@ -595,8 +608,7 @@ def with_tutorial_mnist(emitter: _Emitter, module: cst.Module) -> cst.Module:
     if np_alias is None:
         imports.append("import numpy as np\n")
     if imports:
-        first = next((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
-                      and isinstance(s.body[0], (cst.Import, cst.ImportFrom))), 0)
+        first = import_slot(body)
         new = [cst.parse_statement(code) for code in imports]
         new[0] = new[0].with_changes(leading_lines=body[first].leading_lines)
         body[first] = body[first].with_changes(leading_lines=[])
