@@ -83,17 +83,27 @@ def test_fetched_expression_over_host_values_runs_eagerly_in_place():
         """)
 
 
-def test_fetched_expression_over_graph_values_still_declines():
-    source = dd("""
+def test_fetched_expression_over_graph_values_is_an_op_of_its_own():
+    """`sess.run(tf.argmax(w, 1))` reads a variable: the expression is computed in a step function."""
+    check_pair("""
         import tensorflow as tf
         w = tf.Variable([[1.0, 2.0]])
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             print(sess.run(tf.argmax(w, 1)))
+        """, """
+        import tensorflow as tf
+        w = tf.Variable([[1.0, 2.0]])
+
+
+        @tf.function
+        def compute_w_value():
+            w_value = tf.argmax(w, 1)
+            return w_value
+
+
+        print(compute_w_value().numpy())
         """)
-    result = rewrite(source)
-    assert result.text is None
-    assert result.declined[0].construct == "Session.run" and result.declined[0].line == 5
 
 
 def test_fetched_decayed_learning_rate_is_the_schedule_at_the_global_step():

@@ -68,3 +68,22 @@ def test_the_default_graph_given_to_a_file_writer_is_dropped_with_the_writer_rew
     assert [(d.span.line, d.message) for d in outcome.remaining if "declined" in d.message] == [
         (11, "graph-to-eager rewrite declined: direct use of the graph object has no eager counterpart "
              "(`tf.get_default_graph`)")]
+
+
+def test_a_fetched_attribute_of_a_graph_value_is_not_taken_for_an_expression():
+    """`sess.run(w.initializer)` runs an assign op, not a computation: it still declines, at its line."""
+    source = dd("""
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [None, 2])
+        w = tf.Variable(tf.zeros([2, 1]))
+        y = tf.matmul(x, w)
+        with tf.Session() as sess:
+            sess.run(w.initializer)
+            print(sess.run(y * 2, feed_dict={x: [[1.0, 2.0]]}))
+        """)
+    outcome = fix_text(source, "t.py", ALL)
+    assert [(d.span.line, d.message) for d in outcome.remaining if "declined" in d.message] == [
+        (7, "graph-to-eager rewrite declined: fetches that are not graph names (dicts, expressions) "
+            "(`Session.run`)")]
+    assert "tf.compat.v1.Session()" in outcome.text
