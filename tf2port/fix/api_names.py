@@ -91,7 +91,7 @@ def is_tf1_evidence(ref: Reference) -> bool:
         return False
     if ref.binding.module_path.startswith("tensorflow.compat.v1"):
         return True
-    if apidata.pre_1_0_rename(ref.name) is not None:
+    if ref.predates or apidata.pre_1_0_rename(ref.name) is not None:
         return True
     entry, covered = resolve(ref.name)
     if entry is None or covered != len(entry.name.split(".")):
@@ -133,9 +133,11 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     ``editable`` is False when its binding must stay as it is; ``tf1`` says whether the
     module proved it is TF1 code (see :func:`is_tf1_evidence`).
     """
+    if ref.predates:  # a pre-1.0 name analysed as its TF 1.x successor: the successor's plan
+        return replace(plan_reference(replace(ref, predates=""), index, editable, tf1=True), kind="pre_1_0")
     rename = apidata.pre_1_0_rename(ref.name)
-    if rename is not None:
-        return _plan_pre_1_0(rename, ref, index, editable)
+    if rename is not None:  # its arguments do not pair with the successor's (see analysis.names)
+        return Plan(None, None, declined=_pre_1_0_mismatch(rename, ref.call), kind="pre_1_0")
     decision = _decide(ref.name, ref.spelling, ref.binding.module_path, tf1, ref.call is not None)
     if isinstance(decision, Plan):
         return decision
@@ -220,24 +222,10 @@ def _decide(name: str, spelling: str, module_path: str, tf1: bool, is_call: bool
     return _maybe_early(decision, Plan(entry, None, declined=entry.advice, kind="removed"))
 
 
-def _plan_pre_1_0(rename: apidata.Pre10Rename, ref: Reference, index: LineIndex, editable: bool) -> Plan:
-    """Plan a pre-1.0 name as its TF 1.x successor, then through the usual TF1 -> TF2 mapping.
-
-    Only calls whose arguments the reviewed table pairs with the successor's are rewritten.
-    """
-    call = ref.call
-    if call is not None:
-        why = _pre_1_0_mismatch(rename, call)
-        if why:
-            return Plan(None, None, declined=why, kind="pre_1_0")
-    root = ref.spelling.split(".")[0]
-    successor = replace(ref, name=rename.successor, spelling=root + rename.successor[len("tf"):])
-    plan = plan_reference(successor, index, editable, tf1=True)
-    return replace(plan, kind="pre_1_0")
-
-
-def _pre_1_0_mismatch(rename: apidata.Pre10Rename, call: ast.Call) -> str:
-    """Why a call of a pre-1.0 name cannot be renamed as it stands ("" when it can)."""
+def _pre_1_0_mismatch(rename: apidata.Pre10Rename, call: ast.Call | None) -> str:
+    """Why a call of a pre-1.0 name is not renamed as it stands."""
+    if call is None:
+        return "not renamed"
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return "the call passes *args or **kwargs, so its arguments cannot be checked"
     if len(call.args) > len(rename.old_params):
@@ -398,7 +386,7 @@ def _default_arguments(symbol: str, passed: frozenset[str], root: str) -> tuple[
             continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
         if d1 == "?" or d2 == "?":
             return f"the default of `{v1_param}` may differ between TF1 and TF2", ""
-        if _literal_kind(d1) != _literal_kind(d2):
+        if d2 is not None and _literal_kind(d1) != _literal_kind(d2):
             # e.g. TF1 resize method=0 (an enum int) where TF2 wants 'bilinear': the TF1 value
             # is not a valid TF2 argument, so filling it in would break the call
             return f"the default of `{v1_param}` is spelled differently in TF1 ({d1}) and TF2 ({d2})", ""

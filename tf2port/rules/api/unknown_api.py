@@ -83,12 +83,15 @@ class UnknownApi(Rule):
     )
 
     def check_reference(self, ref: Reference, info: ModuleInfo, plan: Plan) -> str | None:
+        if ref.predates:  # analysed as its TF 1.x successor (see tf2port.analysis.names)
+            message = f"`{ref.predates}` was removed before TensorFlow 1.0; TF 1.x calls it `{ref.name}`"
+            if plan.target and plan.target != ref.name:
+                message += f" (`{plan.target}` in TensorFlow 2)"
+            return message
         rename = apidata.pre_1_0_rename(ref.name)
         if plan.kind == "pre_1_0" and rename is not None:
-            message = f"`{ref.name}` was removed before TensorFlow 1.0; TF 1.x calls it `{rename.successor}`"
-            if plan.target and plan.target != rename.successor:
-                message += f" (`{plan.target}` in TensorFlow 2)"
-            return f"{message}; not rewritten: {plan.declined}" if not plan.target else message
+            return (f"`{ref.name}` was removed before TensorFlow 1.0; TF 1.x calls it `{rename.successor}`; "
+                    f"not rewritten: {plan.declined}")
         if plan.kind == "positional_loss":
             return f"`{ref.name}` is called positionally: {plan.declined}"
         return self.MESSAGE.format(name=ref.name, declined=plan.declined)
