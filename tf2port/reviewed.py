@@ -368,6 +368,50 @@ CASES: list[tuple[str, str, str]] = [
      "tf.numpy_function(lambda a: a * 2.0, [tf.constant([1.0, 2.0])], tf.float32)"),
     ("tf.set_random_seed", "tf.set_random_seed(3)", "tf.random.set_seed(3)"),
     ("tf.random.set_random_seed", "tf.random.set_random_seed(3)", "tf.random.set_seed(3)"),
+    # resize_images and its one-method siblings stay tf.compat.v1 (KEEP_COMPAT; the siblings have
+    # no TF2 object at all): those run eagerly on TF 2.21 and give TF1's values.
+    ("tf.image.resize_images", "tf.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_images",
+     "tf.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], method=tf.image.ResizeMethod.BICUBIC)",
+     "tf.compat.v1.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], "
+     "method=tf.compat.v1.image.ResizeMethod.BICUBIC)"),
+    ("tf.image.resize", "tf.image.resize(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_bilinear", "tf.image.resize_bilinear(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize_bilinear(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_nearest_neighbor",
+     "tf.image.resize_nearest_neighbor(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], align_corners=True)",
+     "tf.compat.v1.image.resize_nearest_neighbor(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], align_corners=True)"),
+    ("tf.image.resize_bicubic", "tf.image.resize_bicubic(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize_bicubic(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_area", "tf.image.resize_area(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [3, 3])",
+     "tf.compat.v1.image.resize_area(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [3, 3])"),
+]
+
+# Pre-1.0 renames as tests: (old name, the call as pre-1.0 code wrote it, the same call with the
+# TF 1.x successor (evaluated under tf.compat.v1), the exact TF2 text fix makes of the old call,
+# whether that TF2 text needs graph mode, as tf.summary.merge_all and FileWriter do).
+PRE_1_0_CASES: list[tuple[str, str, str, str, bool]] = [
+    ("tf.mul", "tf.mul([1.5, 2.0], [3.0, -4.0])", "tf.multiply([1.5, 2.0], [3.0, -4.0])",
+     "tf.multiply([1.5, 2.0], [3.0, -4.0])", False),
+    ("tf.sub", "tf.sub([5.0, 2.0], [3.0, 4.5], name='d')", "tf.subtract([5.0, 2.0], [3.0, 4.5], name='d')",
+     "tf.subtract([5.0, 2.0], [3.0, 4.5], name='d')", False),
+    ("tf.neg", "tf.neg([1.0, -2.5])", "tf.negative([1.0, -2.5])", "tf.negative([1.0, -2.5])", False),
+    ("tf.pack", "tf.pack([[1, 2], [3, 4]], axis=1)", "tf.stack([[1, 2], [3, 4]], axis=1)",
+     "tf.stack([[1, 2], [3, 4]], axis=1)", False),
+    ("tf.unpack", "tf.unpack([[1, 2, 3], [4, 5, 6]], 3, 1)", "tf.unstack([[1, 2, 3], [4, 5, 6]], 3, 1)",
+     "tf.unstack([[1, 2, 3], [4, 5, 6]], 3, 1)", False),
+    ("tf.scalar_summary", "tf.scalar_summary('loss', 2.5)", "tf.summary.scalar('loss', 2.5)",
+     "tf.compat.v1.summary.scalar('loss', 2.5)", False),
+    ("tf.histogram_summary", "tf.histogram_summary('w', [1.0, 2.0, 2.0, 5.0])",
+     "tf.summary.histogram('w', [1.0, 2.0, 2.0, 5.0])", "tf.compat.v1.summary.histogram('w', [1.0, 2.0, 2.0, 5.0])", False),
+    ("tf.merge_all_summaries", "[tf.scalar_summary('a', 1.0), tf.merge_all_summaries()][1]",
+     "[tf.summary.scalar('a', 1.0), tf.summary.merge_all()][1]",
+     "[tf.compat.v1.summary.scalar('a', 1.0), tf.compat.v1.summary.merge_all()][1]", True),
+    ("tf.train.SummaryWriter", "tf.constant(tf.train.SummaryWriter('logs', max_queue=5).get_logdir())",
+     "tf.constant(tf.summary.FileWriter('logs', max_queue=5).get_logdir())",
+     "tf.constant(tf.compat.v1.summary.FileWriter('logs', max_queue=5).get_logdir())", True),
 ]
 
 
