@@ -448,6 +448,8 @@ def build(tf_payload: dict[str, Any], legacy_names: dict[str, int]) -> dict[str,
         "args": args,
         "specials": specials,
         "pre_1_0": pre_1_0,
+        # TF2 names TF1 never had (tf.random.set_seed): not typos, whatever module uses them
+        "v2_only": sorted(n for n in v2_names if n not in entries and not n.startswith("tf.compat.")),
         "removed_prefixes": {p: a for p, a in sorted(rv.REMOVED_PREFIXES.items())},
     }
 

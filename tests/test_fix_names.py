@@ -198,3 +198,9 @@ def test_tf1_enum_int_default_is_never_filled_into_a_tf2_string_argument():
     assert _literal_kind("0") == _literal_kind("0.0")
     source = "import tensorflow as tf\nh = tf.image.resize_images(img, [8, 8])\n"
     assert fix(source) == "import tensorflow as tf\nh = tf.compat.v1.image.resize_images(img, [8, 8])\n"
+
+
+def test_tf2_only_names_are_not_called_unknown():
+    # tf2port's own output (and TF2 code) uses names TF1 never had
+    source = "import tensorflow as tf\ntf.random.set_seed(1)\nw = tf.summary.create_file_writer('logs')\n"
+    assert "TF106" not in [d.code for d in lint_text(source, "t.py", ALL)]

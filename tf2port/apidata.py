@@ -209,9 +209,14 @@ def _walked_modules() -> frozenset[str]:
     return frozenset(name.rsplit(".", 1)[0] for name in _doc()["entries"])
 
 
+@lru_cache(maxsize=1)
+def _v2_only() -> frozenset[str]:
+    return frozenset(_doc()["v2_only"])
+
+
 @lru_cache(maxsize=4096)
 def nonexistent(name: str) -> bool:
-    """True when ``name`` lies in a TF1 module whose members are all known, yet is not one of them.
+    """True when ``name`` lies in a TF1 module whose members are all known, yet is not one of them nor a TF2 name.
 
     Such a name never existed in TensorFlow 1.x: a pre-1.0 name (``tf.mul``) or a typo. Names
     under an unwalked module, attributes of classes and private names are not judged.
@@ -221,6 +226,8 @@ def nonexistent(name: str) -> bool:
         return False
     if any(part.startswith("_") for part in parts) or removed_prefix(name) is not None:
         return False
+    if any(".".join(parts[:i]) in _v2_only() for i in range(2, len(parts) + 1)):
+        return False  # a TF2 name (or a member of one), as in tf2port's own output
     entries = _doc()["entries"]
     for i in range(len(parts), 1, -1):
         raw = entries.get(".".join(parts[:i]))
