@@ -233,8 +233,9 @@ def nonexistent(name: str) -> bool:
         raw = entries.get(".".join(parts[:i]))
         if raw is None:
             continue
-        return i < len(parts) and raw["k"] == "module" and ".".join(parts[:i]) in _walked_modules()
-    return True  # directly under the root, which is walked
+        # only the direct member of a listed module: `tf.nn.rnn`, not `tf.nn.rnn.x` nor a class's attribute
+        return i == len(parts) - 1 and raw["k"] == "module" and ".".join(parts[:i]) in _walked_modules()
+    return len(parts) == 2  # directly under the root, which is walked; `tf.foo.bar` is not judged
 
 
 def reviewed_cases() -> list[ReviewedCase]:

@@ -13,8 +13,10 @@ class UnknownApi(Rule):
     ## What it does
     Finds references such as `tf.mul`, `tf.pack`, `tf.scalar_summary` or `tf.muliply`: names
     in a TensorFlow module whose members the API table lists completely, yet not among them.
-    They are names removed before TensorFlow 1.0, or typos. Names under a module whose members
-    are not listed (`tf.app.flags`, which wraps absl) and attributes of classes are not judged.
+    They are names removed before TensorFlow 1.0, or typos. Names TF2 added
+    (`tf.random.set_seed`) are known too. Only direct members of a listed module are judged:
+    names under a module whose members are not listed (`tf.app.flags`, which wraps absl), under
+    a name that is no module (`tf.foo.bar`), and attributes of classes are not.
     It also finds positional calls of `softmax_cross_entropy_with_logits`,
     `sparse_softmax_cross_entropy_with_logits` and `sigmoid_cross_entropy_with_logits`, which
     TF 1.x refused: such code predates 1.0, when the order was (logits, labels).
