@@ -382,6 +382,20 @@ def build(tf_payload: dict[str, Any], legacy_names: dict[str, int]) -> dict[str,
         if path not in entries:
             raise SystemExit(f"reviewed advice for unknown symbol {path}")
         entries[path]["a"] = advice
+    # Reviewed: a TF2 object of the corresponding name that computes other values; keep compat.v1.
+    for path, advice in rv.KEEP_COMPAT.items():
+        e = entries.get(path)
+        if e is None or e["k"] != "different":
+            raise SystemExit(f"reviewed keep-compat {path}: not a `different` v1 symbol")
+        entries[path] = {"k": "compat", "fb": 1, "a": advice}
+    # Reviewed renames of names removed before TF 1.0 (absent from the walk by definition).
+    pre_1_0: dict[str, Any] = {}
+    for path, (successor, old_params, new_params) in rv.PRE_1_0_RENAMES.items():
+        if path in entries:
+            raise SystemExit(f"reviewed pre-1.0 name {path} exists in TF {tf_payload['tensorflow']}")
+        if successor not in entries or len(old_params) != len(new_params):
+            raise SystemExit(f"reviewed pre-1.0 rename {path} -> {successor}: unknown successor or unpaired parameters")
+        pre_1_0[path] = {"to": successor, "params": [list(old_params), list(new_params)]}
     # Removed APIs (not walkable in TF 2.21).
     for path, (advice, replacement, drop_in) in rv.REMOVED.items():
         if path in entries:
@@ -433,6 +447,9 @@ def build(tf_payload: dict[str, Any], legacy_names: dict[str, int]) -> dict[str,
         "entries": entries,
         "args": args,
         "specials": specials,
+        "pre_1_0": pre_1_0,
+        # TF2 names TF1 never had (tf.random.set_seed): not typos, whatever module uses them
+        "v2_only": sorted(n for n in v2_names if n not in entries and not n.startswith("tf.compat.")),
         "removed_prefixes": {p: a for p, a in sorted(rv.REMOVED_PREFIXES.items())},
     }
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tf2port.apidata import reviewed_cases
+from tf2port.reviewed import PRE_1_0_CASES
 
 _RUNNER = r'''
 import json, os, pickle, sys
@@ -25,8 +26,10 @@ import numpy as np
 if mode == "v1":
     import tensorflow.compat.v1 as tf
     tf.disable_v2_behavior()
-else:
+    Session = tf.Session
+else:  # "v2" evaluates eagerly; "v2graph" builds a graph, as a converted program that keeps graph mode
     import tensorflow as tf
+    Session = tf.compat.v1.Session
 
 def plain(value):
     """Nested tensors/arrays -> nested (dtype name, shape, list) for comparison."""
@@ -40,11 +43,11 @@ def plain(value):
 results = []
 for text in json.load(open(cases_path)):
     try:
-        if mode == "v1":
+        if mode in ("v1", "v2graph"):
             graph = tf.Graph()
             with graph.as_default():
                 fetch = eval(text, {"tf": tf})
-                with tf.Session(graph=graph) as sess:
+                with Session(graph=graph) as sess:
                     value = sess.run(fetch) if fetch is not None else None
         else:
             value = eval(text, {"tf": tf})
@@ -56,25 +59,35 @@ pickle.dump(results, open(out_path, "wb"))
 '''
 
 
-def _run_both(tmp: Path) -> tuple[list, list]:
-    cases = reviewed_cases()
+def _run_all(tmp: Path, texts: dict[str, list[str]]) -> dict[str, list]:
+    """Evaluate each mode's texts in its own subprocess, all concurrently."""
     (tmp / "runner.py").write_text(_RUNNER)
-    (tmp / "v1.json").write_text(json.dumps([c.v1 for c in cases]))
-    (tmp / "v2.json").write_text(json.dumps([c.v2 for c in cases]))
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    procs = [
-        subprocess.Popen(
+    procs = {}
+    for mode, mode_texts in texts.items():
+        (tmp / f"{mode}.json").write_text(json.dumps(mode_texts))
+        procs[mode] = subprocess.Popen(
             [sys.executable, str(tmp / "runner.py"), mode, str(tmp / f"{mode}.json"), str(tmp / f"{mode}.pkl")],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for mode in ("v1", "v2")
-    ]
-    for p in procs:
+    for p in procs.values():
         _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err[-3000:]
-    v1 = pickle.loads((tmp / "v1.pkl").read_bytes())
-    v2 = pickle.loads((tmp / "v2.pkl").read_bytes())
-    return v1, v2
+    return {mode: pickle.loads((tmp / f"{mode}.pkl").read_bytes()) for mode in texts}
+
+
+def _run_both(tmp: Path) -> tuple[list, list]:
+    """Reviewed cases and pre-1.0 renames in one run: TF1 side, TF2 eager side, TF2 graph side."""
+    cases = reviewed_cases()
+    pre = PRE_1_0_CASES
+    out = _run_all(tmp, {
+        "v1": [c.v1 for c in cases] + [successor for _, _, successor, _, _ in pre],
+        "v2": [c.v2 for c in cases] + [tf2 for _, _, _, tf2, graph in pre if not graph],
+        "v2graph": [tf2 for _, _, _, tf2, graph in pre if graph],
+    })
+    eager, graph_mode = iter(out["v2"][len(cases):]), iter(out["v2graph"])
+    pre_v2 = [next(graph_mode) if graph else next(eager) for *_, graph in pre]
+    return out["v1"], out["v2"][: len(cases)] + pre_v2
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +126,17 @@ def test_reviewed_case_same_value(evaluated: tuple[list, list], index: int) -> N
     assert s1 == "ok", f"TF1 side failed: {case.v1}: {r1}"
     assert s2 == "ok", f"TF2 side failed: {case.v2}: {r2}"
     _assert_same(r1, r2, f"{case.v1}  vs  {case.v2}")
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(PRE_1_0_CASES)), ids=[c[0] for c in PRE_1_0_CASES])
+def test_pre_1_0_rename_gives_the_tf1_successors_value(evaluated: tuple[list, list], index: int) -> None:
+    """What fix makes of a pre-1.0 call runs on TF 2.21 and equals the TF 1.x successor under compat.v1."""
+    name, _, successor, tf2, _ = PRE_1_0_CASES[index]
+    v1, v2 = evaluated
+    at = len(reviewed_cases()) + index
+    (s1, r1), (s2, r2) = v1[at], v2[at]
+    assert s1 == "ok", f"TF1 side failed: {successor}: {r1}"
+    assert s2 == "ok", f"TF2 side failed: {tf2}: {r2}"
+    _assert_same(r1, r2, f"{successor}  vs  {tf2}")

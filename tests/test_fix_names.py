@@ -6,7 +6,9 @@ import textwrap
 import pytest
 
 from tf2port import apidata
+from tf2port.fix.api_names import _literal_kind
 from tf2port.fix.pipeline import fix_text, lint_text
+from tf2port.reviewed import PRE_1_0_CASES
 
 ALL = lambda code, line: True  # noqa: E731
 
@@ -89,3 +91,123 @@ def test_stop_gradient_wrap_is_not_repeated():
     assert once == ("import tensorflow as tf\n"
                     "loss = tf.nn.softmax_cross_entropy_with_logits(labels=tf.stop_gradient(y), logits=z)\n")
     assert fix(once) == once
+
+
+@pytest.mark.parametrize("case", PRE_1_0_CASES, ids=lambda c: c[0])
+def test_pre_1_0_name_becomes_its_successors_tf2_spelling(case):
+    name, old, _, tf2, graph = case
+    switch = "tf.compat.v1.disable_eager_execution()\n" if "FileWriter" in tf2 else ""
+    assert fix(f"import tensorflow.compat.v1 as tf\ny = {old}\n") == f"import tensorflow as tf\n{switch}y = {tf2}\n"
+
+
+def test_pre_1_0_names_in_a_session_script_are_converted_with_it():
+    before = """
+        import tensorflow as tf
+
+        a = tf.placeholder(tf.float32)
+        b = tf.placeholder(tf.float32)
+        c = tf.sub(tf.mul(a, b), tf.neg(a))
+        with tf.Session() as sess:
+            print(sess.run(c, feed_dict={a: 2.0, b: 3.0}))
+        """
+    assert fix(before) == dd("""
+        import tensorflow as tf
+
+
+        @tf.function(input_signature=[tf.TensorSpec(None, tf.float32), tf.TensorSpec(None, tf.float32)])
+        def compute_c(a, b):
+            c = tf.subtract(tf.multiply(a, b), tf.negative(a))
+            return c
+
+
+        print(compute_c(2.0, 3.0).numpy())
+        """)
+
+
+def test_pre_1_0_name_is_reported_with_its_successor():
+    source = "import tensorflow as tf\ns = tf.scalar_summary('loss', x)\nc = tf.mul(a, b)\n"
+    messages = [(d.code, d.message, d.fix_class.value) for d in lint_text(source, "t.py", ALL)]
+    assert messages == [
+        ("TF106", "`tf.scalar_summary` was removed before TensorFlow 1.0; TF 1.x calls it `tf.summary.scalar` "
+                  "(`tf.compat.v1.summary.scalar` in TensorFlow 2)", "safe"),
+        ("TF106", "`tf.mul` was removed before TensorFlow 1.0; TF 1.x calls it `tf.multiply`", "safe"),
+    ]
+
+
+@pytest.mark.parametrize("call", [
+    "tf.scalar_summary(tags='loss', values=x)",  # keywords renamed in TF 1.x: a person decides
+    "tf.scalar_summary('loss', x, None, 'op')",  # TF 0.x's op name has no place in summary.scalar
+    "tf.mul(*pair)",
+])
+def test_pre_1_0_call_whose_arguments_do_not_pair_is_reported_not_rewritten(call):
+    source = f"import tensorflow as tf\ny = {call}\n"
+    assert fix(source) == source
+    [diag] = [d for d in lint_text(source, "t.py", ALL) if d.code == "TF106"]
+    assert "not rewritten" in diag.message and diag.fix_class.value == "none"
+
+
+@pytest.mark.parametrize("name", ["tf.muliply", "tf.batch_matmul", "tf.nn.rnn", "tf.select", "tf.train.SumaryWriter",
+                                  "tf.image.resize_imags"])
+def test_name_tf1_never_had_is_reported_and_left(name):
+    source = f"import tensorflow as tf\ny = {name}(a, b)\n"
+    assert fix(source) == source
+    [diag] = lint_text(source, "t.py", ALL)
+    assert (diag.code, diag.message) == ("TF106", f"`{name}` is not a TensorFlow 1.x API (removed before 1.0, or misspelt)")
+
+
+@pytest.mark.parametrize("source", [
+    "import tensorflow as tf\nFLAGS = tf.app.flags.FLAGS\nF = tf.flags.FLAGS\n",  # absl behind tf.flags: not listed
+    "import tensorflow as tf\nb = tf.compat.as_bytes('x')\n",  # tf.compat's members are not listed
+    "import tensorflow as tf\nv = tf.__version__\n",
+    "import tensorflow as tf\nd = tf.Tensor.some_method\n",  # members of classes are not judged
+    "from tensorflow.core.protobuf import config_pb2\nc = config_pb2.ConfigProto()\n",
+    "import tensorflow as tf\nimport tensorflow_hub as hub\nm = hub.foo.bar\n",
+    "import tensorflow as tf\nx = tf.contrib.foo.bar(1)\n",  # reported as tf.contrib instead
+])
+def test_names_outside_the_listed_api_are_not_called_unknown(source):
+    assert "TF106" not in [d.code for d in lint_text(source, "t.py", ALL)]
+
+
+@pytest.mark.parametrize("loss", ["softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
+                                  "sigmoid_cross_entropy_with_logits"])
+def test_positional_cross_entropy_in_tf1_code_is_reported_not_rewritten(loss):
+    source = f"import tensorflow.compat.v1 as tf\nx = tf.placeholder(tf.float32)\nl = tf.nn.{loss}(logits, y)\n"
+    assert fix(source).endswith(f"\nl = tf.nn.{loss}(logits, y)\n")
+    [diag] = [d for d in lint_text(source, "t.py", ALL) if d.span.line == 3]
+    assert (diag.code, diag.message) == (
+        "TF106", f"`tf.nn.{loss}` is called positionally: positional arguments were not accepted by TF 1.x; "
+                 "the pre-1.0 order was (logits, labels): pass labels= and logits= by keyword")
+    assert diag.fix_class.value == "none"
+
+
+def test_positional_cross_entropy_in_tf2_code_is_tf2_order():
+    source = "import tensorflow as tf\nl = tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)\n"
+    assert fix(source) == source
+    assert lint_text(source, "t.py", ALL) == []
+
+
+def test_keyword_cross_entropy_in_tf1_code_still_stops_label_gradients():
+    source = "import tensorflow.compat.v1 as tf\nl = tf.nn.softmax_cross_entropy_with_logits(logits=z, labels=y)\n"
+    assert fix(source) == ("import tensorflow as tf\n"
+                           "l = tf.nn.softmax_cross_entropy_with_logits(logits=z, labels=tf.stop_gradient(y))\n")
+
+
+def test_tf1_enum_int_default_is_never_filled_into_a_tf2_string_argument():
+    # resize_images' TF1 default method=0 once became `method=0`, which TF2's resize rejects
+    assert _literal_kind("0") != _literal_kind("'bilinear'")
+    assert _literal_kind("0") == _literal_kind("0.0")
+    source = "import tensorflow as tf\nh = tf.image.resize_images(img, [8, 8])\n"
+    assert fix(source) == "import tensorflow as tf\nh = tf.compat.v1.image.resize_images(img, [8, 8])\n"
+
+
+def test_tf2_only_names_are_not_called_unknown():
+    # tf2port's own output (and TF2 code) uses names TF1 never had
+    source = "import tensorflow as tf\ntf.random.set_seed(1)\nw = tf.summary.create_file_writer('logs')\n"
+    assert "TF106" not in [d.code for d in lint_text(source, "t.py", ALL)]
+
+
+def test_only_direct_members_of_a_listed_module_are_judged():
+    # `tf.foo` is no module the table lists (an attribute someone set?): what lies under it is not judged
+    source = "import tensorflow as tf\ny = tf.foo.bar(1)\nz = tf.nn.rnn(cell, x)\n"
+    assert [d.message for d in lint_text(source, "t.py", ALL) if d.code == "TF106"] == [
+        "`tf.nn.rnn` is not a TensorFlow 1.x API (removed before 1.0, or misspelt)"]

@@ -19,6 +19,8 @@ from typing import Any
 
 _DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "api_v1.json")
 KINDS = ("native", "renamed", "different", "compat", "legacy_keras", "removed", "module")
+# Root packages of `tensorflow` that hold its implementation, not its API (never walked).
+IMPLEMENTATION_ROOTS = frozenset({"core", "tools", "compiler", "dtensor", "tsl", "include", "security", "python"})
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,61 @@ def removed_prefix(name: str) -> ApiEntry | None:
         if prefix in prefixes:
             return ApiEntry(name=prefix, kind="removed", v2=None, advice=prefixes[prefix])
     return None
+
+
+@dataclass(frozen=True)
+class Pre10Rename:
+    """A name removed before TF 1.0 and its TF 1.x successor with the same arguments."""
+
+    name: str
+    successor: str
+    old_params: tuple[str, ...]  # the old function's parameters, in order
+    new_params: tuple[str, ...]  # the successor's names for them, position by position
+
+
+@lru_cache(maxsize=256)
+def pre_1_0_rename(name: str) -> Pre10Rename | None:
+    """The reviewed rename of a pre-1.0 name (``tf.mul`` -> ``tf.multiply``), if any."""
+    raw = _doc()["pre_1_0"].get(name)
+    if raw is None:
+        return None
+    old, new = raw["params"]
+    return Pre10Rename(name, raw["to"], tuple(old), tuple(new))
+
+
+@lru_cache(maxsize=1)
+def _walked_modules() -> frozenset[str]:
+    """Modules whose members the generator listed (``tf.app.flags`` wraps absl and was not walked)."""
+    return frozenset(name.rsplit(".", 1)[0] for name in _doc()["entries"])
+
+
+@lru_cache(maxsize=1)
+def _v2_only() -> frozenset[str]:
+    return frozenset(_doc()["v2_only"])
+
+
+@lru_cache(maxsize=4096)
+def nonexistent(name: str) -> bool:
+    """True when ``name`` lies in a TF1 module whose members are all known, yet is not one of them nor a TF2 name.
+
+    Such a name never existed in TensorFlow 1.x: a pre-1.0 name (``tf.mul``) or a typo. Names
+    under an unwalked module, attributes of classes and private names are not judged.
+    """
+    parts = name.split(".")
+    if len(parts) < 2 or parts[0] != "tf" or parts[1] in IMPLEMENTATION_ROOTS:
+        return False
+    if any(part.startswith("_") for part in parts) or removed_prefix(name) is not None:
+        return False
+    if any(".".join(parts[:i]) in _v2_only() for i in range(2, len(parts) + 1)):
+        return False  # a TF2 name (or a member of one), as in tf2port's own output
+    entries = _doc()["entries"]
+    for i in range(len(parts), 1, -1):
+        raw = entries.get(".".join(parts[:i]))
+        if raw is None:
+            continue
+        # only the direct member of a listed module: `tf.nn.rnn`, not `tf.nn.rnn.x` nor a class's attribute
+        return i == len(parts) - 1 and raw["k"] == "module" and ".".join(parts[:i]) in _walked_modules()
+    return len(parts) == 2  # directly under the root, which is walked; `tf.foo.bar` is not judged
 
 
 def reviewed_cases() -> list[ReviewedCase]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from tf2port.analysis.names import ModuleInfo
 from tf2port.diagnostics import Diagnostic, Edit, FixClass
-from tf2port.fix.api_names import ROOT_MODULES, is_tf1_evidence, plan_reference
+from tf2port.fix.api_names import OVERRIDING_KINDS, ROOT_MODULES, is_tf1_evidence, plan_reference
 from tf2port.fix.edits import LineIndex
 from tf2port.rules import Rule, dispatch
 
@@ -54,7 +54,10 @@ def check_module(info: ModuleInfo, index: LineIndex, path: str, active: Active,
         root_alias = binding.module_path in ROOT_MODULES and ref.spelling.split(".")[0] == binding.local
         editable = root_alias and (binding.module_path == "tensorflow" or id(binding.node) in rewritten_imports)
         plan = plan_reference(ref, index, editable, tf1)
-        ref_rule = table.claim(ref.name) or table.kinds.get(plan.kind)
+        if plan.kind in OVERRIDING_KINDS:
+            ref_rule = table.kinds.get(plan.kind)
+        else:
+            ref_rule = table.claim(ref.name) or table.kinds.get(plan.kind)
         if ref_rule is None:
             continue
         message = ref_rule.check_reference(ref, info, plan)

@@ -126,6 +126,48 @@ CORRESPONDENCES: dict[str, tuple[str, str]] = {
 ARG_RENAMES["tf.multinomial"] = {"output_dtype": "dtype"}
 ARG_RENAMES["tf.random.multinomial"] = {"output_dtype": "dtype"}
 
+# TF1 names whose TF2 object of the same (or corresponding) name computes something else, so
+# the fix keeps the tf.compat.v1 spelling (which runs eagerly on TF 2.21) -> advice.
+KEEP_COMPAT: dict[str, str] = {
+    # TF1 resize_images samples without half-pixel centres (align_corners=False is the legacy
+    # scaling) and its method default is the enum int 0; TF2's tf.image.resize uses half-pixel
+    # centres (values differ by up to ~0.2 on a 4x4 -> 8x8 bilinear resize) and rejects method=0.
+    "tf.image.resize_images": (
+        "tf.image.resize in TF2 samples at half-pixel centres and takes string methods; "
+        "tf.compat.v1.image.resize_images keeps the TF1 values."
+    ),
+    # In TF1.x tf.image.resize is the same function as resize_images.
+    "tf.image.resize": (
+        "TF1's tf.image.resize is resize_images; TF2's samples at half-pixel centres and takes string methods, "
+        "so tf.compat.v1.image.resize keeps the TF1 values."
+    ),
+}
+
+# Names removed before TensorFlow 1.0 whose TF 1.x successor takes the same arguments in the
+# same order -> (TF 1.x name, old parameter names, the successor's names for them, position by
+# position). Checked against the TF 0.12 and 1.0 signatures; a call that passes a keyword whose
+# name changed, or a parameter not listed, is reported but not rewritten. Left out on purpose:
+# tf.concat / tf.split (argument order changed in 1.0), tf.batch_matmul (matmul takes adjoint_a/b
+# instead of adj_x/adj_y), tf.nn.rnn (static_rnn differs), tf.select (where broadcasts differently
+# in TF2), tf.image_summary (max_images became max_outputs).
+PRE_1_0_RENAMES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "tf.mul": ("tf.multiply", ("x", "y", "name"), ("x", "y", "name")),
+    "tf.sub": ("tf.subtract", ("x", "y", "name"), ("x", "y", "name")),
+    "tf.neg": ("tf.negative", ("x", "name"), ("x", "name")),
+    "tf.pack": ("tf.stack", ("values", "axis", "name"), ("values", "axis", "name")),
+    "tf.unpack": ("tf.unstack", ("value", "num", "axis", "name"), ("value", "num", "axis", "name")),
+    # The tag became `name` and is prefixed by the enclosing name scope in TF 1.x (same tag at
+    # top level); TF 0.x's op `name` argument has no counterpart, so it is not listed.
+    "tf.scalar_summary": ("tf.summary.scalar", ("tags", "values", "collections"), ("name", "tensor", "collections")),
+    "tf.histogram_summary": ("tf.summary.histogram", ("tag", "values", "collections"), ("name", "values", "collections")),
+    "tf.merge_all_summaries": ("tf.summary.merge_all", ("key",), ("key",)),
+    "tf.train.SummaryWriter": (
+        "tf.summary.FileWriter",
+        ("logdir", "graph", "max_queue", "flush_secs", "graph_def"),
+        ("logdir", "graph", "max_queue", "flush_secs", "graph_def"),
+    ),
+}
+
 # Better advice than the generic "keep tf.compat.v1" for the commonest graph-mode symbols.
 ADVICE: dict[str, str] = {
     "tf.placeholder": "Graph input; the TF2 form is a function parameter (the graph-to-eager rewrite does this).",
@@ -326,13 +368,58 @@ CASES: list[tuple[str, str, str]] = [
      "tf.numpy_function(lambda a: a * 2.0, [tf.constant([1.0, 2.0])], tf.float32)"),
     ("tf.set_random_seed", "tf.set_random_seed(3)", "tf.random.set_seed(3)"),
     ("tf.random.set_random_seed", "tf.random.set_random_seed(3)", "tf.random.set_seed(3)"),
+    # resize_images and its one-method siblings stay tf.compat.v1 (KEEP_COMPAT; the siblings have
+    # no TF2 object at all): those run eagerly on TF 2.21 and give TF1's values.
+    ("tf.image.resize_images", "tf.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_images",
+     "tf.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], method=tf.image.ResizeMethod.BICUBIC)",
+     "tf.compat.v1.image.resize_images(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], "
+     "method=tf.compat.v1.image.ResizeMethod.BICUBIC)"),
+    ("tf.image.resize", "tf.image.resize(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_bilinear", "tf.image.resize_bilinear(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize_bilinear(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_nearest_neighbor",
+     "tf.image.resize_nearest_neighbor(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], align_corners=True)",
+     "tf.compat.v1.image.resize_nearest_neighbor(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [6, 6], align_corners=True)"),
+    ("tf.image.resize_bicubic", "tf.image.resize_bicubic(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])",
+     "tf.compat.v1.image.resize_bicubic(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [8, 8])"),
+    ("tf.image.resize_area", "tf.image.resize_area(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [3, 3])",
+     "tf.compat.v1.image.resize_area(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), [3, 3])"),
+]
+
+# Pre-1.0 renames as tests: (old name, the call as pre-1.0 code wrote it, the same call with the
+# TF 1.x successor (evaluated under tf.compat.v1), the exact TF2 text fix makes of the old call,
+# whether that TF2 text needs graph mode, as tf.summary.merge_all and FileWriter do).
+PRE_1_0_CASES: list[tuple[str, str, str, str, bool]] = [
+    ("tf.mul", "tf.mul([1.5, 2.0], [3.0, -4.0])", "tf.multiply([1.5, 2.0], [3.0, -4.0])",
+     "tf.multiply([1.5, 2.0], [3.0, -4.0])", False),
+    ("tf.sub", "tf.sub([5.0, 2.0], [3.0, 4.5], name='d')", "tf.subtract([5.0, 2.0], [3.0, 4.5], name='d')",
+     "tf.subtract([5.0, 2.0], [3.0, 4.5], name='d')", False),
+    ("tf.neg", "tf.neg([1.0, -2.5])", "tf.negative([1.0, -2.5])", "tf.negative([1.0, -2.5])", False),
+    ("tf.pack", "tf.pack([[1, 2], [3, 4]], axis=1)", "tf.stack([[1, 2], [3, 4]], axis=1)",
+     "tf.stack([[1, 2], [3, 4]], axis=1)", False),
+    ("tf.unpack", "tf.unpack([[1, 2, 3], [4, 5, 6]], 3, 1)", "tf.unstack([[1, 2, 3], [4, 5, 6]], 3, 1)",
+     "tf.unstack([[1, 2, 3], [4, 5, 6]], 3, 1)", False),
+    ("tf.scalar_summary", "tf.scalar_summary('loss', 2.5)", "tf.summary.scalar('loss', 2.5)",
+     "tf.compat.v1.summary.scalar('loss', 2.5)", False),
+    ("tf.histogram_summary", "tf.histogram_summary('w', [1.0, 2.0, 2.0, 5.0])",
+     "tf.summary.histogram('w', [1.0, 2.0, 2.0, 5.0])", "tf.compat.v1.summary.histogram('w', [1.0, 2.0, 2.0, 5.0])", False),
+    ("tf.merge_all_summaries", "[tf.scalar_summary('a', 1.0), tf.merge_all_summaries()][1]",
+     "[tf.summary.scalar('a', 1.0), tf.summary.merge_all()][1]",
+     "[tf.compat.v1.summary.scalar('a', 1.0), tf.compat.v1.summary.merge_all()][1]", True),
+    ("tf.train.SummaryWriter", "tf.constant(tf.train.SummaryWriter('logs', max_queue=5).get_logdir())",
+     "tf.constant(tf.summary.FileWriter('logs', max_queue=5).get_logdir())",
+     "tf.constant(tf.compat.v1.summary.FileWriter('logs', max_queue=5).get_logdir())", True),
 ]
 
 
 def digest() -> str:
     """Hash of every reviewed table that feeds the generated JSON (stored in its header)."""
     blob = json.dumps(
-        [ARG_RENAMES, SPECIALS, CORRESPONDENCES, ADVICE, LEGACY_KERAS_REPLACEMENTS, REMOVED, REMOVED_PREFIXES, KERAS_POLICY],
+        [ARG_RENAMES, SPECIALS, CORRESPONDENCES, ADVICE, LEGACY_KERAS_REPLACEMENTS, REMOVED, REMOVED_PREFIXES, KERAS_POLICY,
+         KEEP_COMPAT, PRE_1_0_RENAMES],
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from tf2port.reviewed import PRE_1_0_RENAMES
+
 TF_MODULES = ("tensorflow", "tf_slim")
 # Method names whose calls matter to rules even though the receiver's type is unknown.
 INTERESTING_METHODS = frozenset({
@@ -39,6 +41,24 @@ def _module_tf_names(tree: ast.Module) -> set[str]:
             for handler in getattr(stmt, "handlers", []):
                 stack.extend(handler.body)
     return names
+
+
+def _pre_1_0_successor(name: str, call: ast.Call | None) -> str:
+    """The TF 1.x successor of a reviewed pre-1.0 name when this use passes only arguments they share.
+
+    A call passing a keyword whose name changed, or arguments beyond the reviewed pairs, keeps
+    its old name (reported, not rewritten).
+    """
+    rename = PRE_1_0_RENAMES.get(name)
+    if rename is None:
+        return ""
+    successor, old_params, new_params = rename
+    if call is None:
+        return successor
+    if any(isinstance(a, ast.Starred) for a in call.args) or len(call.args) > len(old_params):
+        return ""
+    same = {old for old, new in zip(old_params, new_params) if old == new}
+    return successor if all(kw.arg in same for kw in call.keywords) else ""
 
 
 @lru_cache(maxsize=4096)
@@ -80,6 +100,9 @@ class Reference:
     binding: Binding
     call: ast.Call | None = None  # set when the reference is the callee of a call
     parent_call: ast.Call | None = None  # set when the reference is the receiver of a method call
+    # the pre-1.0 name as written (`tf.mul`) when ``name`` is its reviewed TF 1.x successor
+    # (`tf.multiply`), so every analysis and pass treats the call as the successor
+    predates: str = ""
 
 
 @dataclass
@@ -291,7 +314,10 @@ class _Walker:
         attrs.reverse()
         name = qualify(".".join([binding.module_path, *attrs]))
         if name is not None and name != "tf":
-            self.info.references.append(Reference(name, ".".join([root.id, *attrs]), node, binding, call))
+            successor = _pre_1_0_successor(name, call)
+            predates = name if successor else ""
+            self.info.references.append(Reference(successor or name, ".".join([root.id, *attrs]), node, binding, call,
+                                                  predates=predates))
         return True
 
     def _attribute(self, node: ast.Attribute) -> None:

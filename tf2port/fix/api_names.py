@@ -27,6 +27,19 @@ SAME_CONSTRUCTORS = {
     "tf.data.Dataset": ("from_tensor_slices", "from_tensors", "from_generator", "range", "zip", "list_files"),
 }
 ATOMIC = (ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Subscript)
+# Reviewed: TF 1.x took these only by keyword (a `_sentinel` first parameter rejected positional
+# use), so a positional call is pre-1.0 code whose order was (logits, labels); mapping it by TF2's
+# (labels, logits) order would swap the two and stop the gradient of the logits.
+KEYWORD_ONLY_LOSSES = frozenset({
+    "tf.nn.softmax_cross_entropy_with_logits",
+    "tf.nn.sparse_softmax_cross_entropy_with_logits",
+    "tf.nn.sigmoid_cross_entropy_with_logits",
+})
+POSITIONAL_LOSS_WHY = ("positional arguments were not accepted by TF 1.x; the pre-1.0 order was (logits, labels): "
+                       "pass labels= and logits= by keyword")
+NONEXISTENT_WHY = "not a TensorFlow 1.x API (removed before 1.0, or misspelt)"
+# Plan kinds that say more about a reference than a rule claiming its name by prefix could.
+OVERRIDING_KINDS = frozenset({"nonexistent", "pre_1_0", "positional_loss"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,8 @@ def is_tf1_evidence(ref: Reference) -> bool:
         return False
     if ref.binding.module_path.startswith("tensorflow.compat.v1"):
         return True
+    if ref.predates or apidata.pre_1_0_rename(ref.name) is not None:
+        return True
     entry, covered = resolve(ref.name)
     if entry is None or covered != len(entry.name.split(".")):
         return False
@@ -118,9 +133,17 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
     ``editable`` is False when its binding must stay as it is; ``tf1`` says whether the
     module proved it is TF1 code (see :func:`is_tf1_evidence`).
     """
+    if ref.predates:  # a pre-1.0 name analysed as its TF 1.x successor: the successor's plan
+        return replace(plan_reference(replace(ref, predates=""), index, editable, tf1=True), kind="pre_1_0")
+    rename = apidata.pre_1_0_rename(ref.name)
+    if rename is not None:  # its arguments do not pair with the successor's (see analysis.names)
+        return Plan(None, None, declined=_pre_1_0_mismatch(rename, ref.call), kind="pre_1_0")
     decision = _decide(ref.name, ref.spelling, ref.binding.module_path, tf1, ref.call is not None)
     if isinstance(decision, Plan):
         return decision
+    if (decision.tf1 and decision.up == 0 and decision.symbol in KEYWORD_ONLY_LOSSES
+            and ref.call is not None and ref.call.args):
+        return Plan(decision.entry, None, declined=POSITIONAL_LOSS_WHY, kind="positional_loss")
     node: ast.expr = ref.node
     for _ in range(decision.up):
         node = node.value  # type: ignore[attr-defined]  # _decide checked these are attributes
@@ -154,11 +177,13 @@ def plan_reference(ref: Reference, index: LineIndex, editable: bool, tf1: bool =
 def _decide(name: str, spelling: str, module_path: str, tf1: bool, is_call: bool) -> Plan | _Decision:
     """The part of planning that depends only on the name, its spelling and the module's TF1-ness."""
     entry, covered = resolve(name)
+    parts = name.split(".")
+    if (entry is None or (entry.kind == "module" and covered < len(parts))) and apidata.nonexistent(name):
+        return Plan(None, None, declined=NONEXISTENT_WHY, kind="nonexistent")
     if entry is None:
         return Plan(None, None, kind="unknown")
     # spelled through tf.compat.v1, a name means the TF1 object whatever the module is
     tf1 = tf1 or "compat.v1" in spelling or module_path.startswith("tensorflow.compat.v1")
-    parts = name.split(".")
     symbol = ".".join(parts[:covered])
     up = len(parts) - covered
     if up > spelling.count("."):
@@ -195,6 +220,21 @@ def _decide(name: str, spelling: str, module_path: str, tf1: bool, is_call: bool
         return replace(decision, target=symbol)
     # legacy_keras, removed: nothing that runs under TF 2.21 by renaming
     return _maybe_early(decision, Plan(entry, None, declined=entry.advice, kind="removed"))
+
+
+def _pre_1_0_mismatch(rename: apidata.Pre10Rename, call: ast.Call | None) -> str:
+    """Why a call of a pre-1.0 name is not renamed as it stands."""
+    if call is None:
+        return "not renamed"
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return "the call passes *args or **kwargs, so its arguments cannot be checked"
+    if len(call.args) > len(rename.old_params):
+        return f"more positional arguments than `{rename.successor}` takes in the same places"
+    same = {old for old, new in zip(rename.old_params, rename.new_params) if old == new}
+    for kw in call.keywords:
+        if kw.arg not in same:
+            return f"argument `{kw.arg}` has no counterpart of the same name in `{rename.successor}`"
+    return ""
 
 
 def _maybe_early(decision: _Decision, plan: Plan) -> Plan | _Decision:
@@ -346,8 +386,23 @@ def _default_arguments(symbol: str, passed: frozenset[str], root: str) -> tuple[
             continue  # a None default means "the usual behaviour" on either side; see REVIEWED_DEFAULTS
         if d1 == "?" or d2 == "?":
             return f"the default of `{v1_param}` may differ between TF1 and TF2", ""
+        if d2 is not None and _literal_kind(d1) != _literal_kind(d2):
+            # e.g. TF1 resize method=0 (an enum int) where TF2 wants 'bilinear': the TF1 value
+            # is not a valid TF2 argument, so filling it in would break the call
+            return f"the default of `{v1_param}` is spelled differently in TF1 ({d1}) and TF2 ({d2})", ""
         extra.append(f"{v2_param}={root + d1[2:] if d1.startswith('tf.') else d1}")
     return "", ", ".join(extra)
+
+
+def _literal_kind(text: str) -> str:
+    """The kind of a default's source text: "number" for ints and floats, else the literal's type."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return "expression"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"
+    return type(value).__name__
 
 
 def _plan_special(special: apidata.Special, bound: list[tuple[str, ast.expr, ast.keyword | None]],

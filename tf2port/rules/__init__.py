@@ -12,6 +12,7 @@ from tf2port.rules.api.compat_only_api import CompatOnlyApi
 from tf2port.rules.api.compat_v1_import import CompatV1Import
 from tf2port.rules.api.removed_api import RemovedApi
 from tf2port.rules.api.renamed_api import RenamedApi
+from tf2port.rules.api.unknown_api import UnknownApi
 from tf2port.rules.base import Example, Rule
 from tf2port.rules.contrib.contrib import Contrib
 from tf2port.rules.contrib.slim import Slim
@@ -41,6 +42,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ChangedArguments,
     RemovedApi,
     CompatV1Import,
+    UnknownApi,
     Session,
     Placeholder,
     FeedDict,
