@@ -88,7 +88,8 @@ class Layout:
         return self.cause is not None
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_name(node: ast.expr) -> str | None:
+    """`tf.nn.relu` for that attribute chain; None for anything else."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -116,7 +117,7 @@ def layout(tree: ast.Module, aliases: dict[str, str],
            column: Callable[[ast.AST], int] = lambda node: node.col_offset + 1) -> Layout:  # type: ignore[attr-defined]
     """Read the program's layout; ``column`` turns a node into its 1-based character column."""
     def qualified(call: ast.Call) -> str:
-        name = _dotted(call.func)
+        name = dotted_name(call.func)
         root, _, rest = (name or "").partition(".")
         module = aliases.get(root)
         return (qualify(module + ("." + rest if rest else "")) or "") if module else ""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tf2port.analysis.names import ModuleInfo, analyse
-from tf2port.analysis.structure import Blocker, Layout, layout, module_aliases
+from tf2port.analysis.structure import Blocker, Layout, dotted_name, layout, module_aliases
 from tf2port.checker import Active, check_module
 from tf2port.diagnostics import Diagnostic, Edit, FixClass, Span
 from tf2port.fix.edits import LineIndex, apply_edits, compatible
@@ -282,7 +282,7 @@ def _library_candidate(text: str, tree: ast.Module) -> bool:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
-            path = _dotted(call.func)
+            path = dotted_name(call.func)
             root, _, rest = (path or "").partition(".")
             if root in imported:
                 parts = (imported[root] + ("." + rest if rest else "")).split(".")
@@ -292,17 +292,6 @@ def _library_candidate(text: str, tree: ast.Module) -> bool:
 
 
 _CREATORS = frozenset({"get_variable", "dynamic_rnn"})
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _library_kept(graph_declined: list) -> list[Blocker]:
