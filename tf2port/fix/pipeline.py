@@ -150,7 +150,7 @@ def fix_text(text: str, path: str, active: Active, safe_only: bool = False,
     ``tf2port.analysis.structure`` proves the session code declines), then the name pass:
     all its edits, the graph-mode switch included, are planned on one text and applied at
     once. A second analysis of the result gives the findings left and is the check: it must
-    parse, and it must plan no further edit (idempotence).
+    compile (unless the source did not), and it must plan no further edit (idempotence).
     """
     allowed = _allowed(safe_only)
     original = text
