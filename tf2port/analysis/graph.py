@@ -77,15 +77,11 @@ UNSUPPORTED = {
 }
 
 
-
-
 # tf.contrib pieces the rewrite translates (see INITIALIZER_MAP in tf2port/fix/graph_to_eager.py)
 REWRITTEN_CONTRIB = frozenset({"tf.contrib.layers.xavier_initializer", "tf.contrib.layers.fully_connected",
                                "tf.contrib.slim.fully_connected"})
 # contrib/slim layer functions that become Keras layers (see CONTRIB_DENSE in tf2port/fix/graph_to_eager.py)
 CONTRIB_LAYERS = frozenset({"tf.contrib.layers.fully_connected", "tf.contrib.slim.fully_connected"})
-
-
 
 
 @dataclass

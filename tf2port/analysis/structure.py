@@ -134,7 +134,6 @@ def layout(tree: ast.Module, aliases: dict[str, str],
     if not functions:
         return Layout(None, (), None, frozenset())
     scope = functions[0][0]
-    library = _library_functions(tree.body, calls, qualified)
     blockers = [Blocker(call.lineno, column(call), qualified(call), several_sessions(scope.name))
                 for _, call in functions[1:]]
     for stmt in tree.body:  # graph code elsewhere: the first such call declines
@@ -153,8 +152,9 @@ def layout(tree: ast.Module, aliases: dict[str, str],
             place_of("class" if isinstance(stmt, ast.ClassDef) else "", getattr(stmt, "name", None)), scope.name))
          for stmt in tree.body if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
          for call in calls[id(stmt)] if is_graph_code(qualified(call))), None)
-    return Layout(scope.name, tuple(blockers) if cause else (), cause,
-                  frozenset(_library_functions(tree.body, calls, qualified)))
+    if cause is None:
+        return Layout(scope.name, (), None, frozenset())
+    return Layout(scope.name, tuple(blockers), cause, frozenset(_library_functions(tree.body, calls, qualified)))
 
 
 def _elsewhere(calls: Iterable[ast.Call], qualified: Callable[[ast.Call], str], place: str, scope: str,
